@@ -1,0 +1,47 @@
+# Two entry points: `make demo` and `make test`. Each sets up what it needs on a fresh
+# Debian machine (venv, Python and npm packages, JS bundle, chromium) and skips what is
+# already done, so a second run starts at once.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# A CPU wheel here; users with CUDA can pass their own, e.g. TORCH_SPEC='torch==2.13.0'.
+TORCH_SPEC ?= torch==2.13.0
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+STAMPS := .stamps
+JS_SOURCES := $(wildcard js/*.js js/*.css js/lib/*.js) js/build.mjs package-lock.json
+BUNDLE := vibe_widgets/static/video_player.js
+export VIBE_WIDGETS_CACHE ?= $(CURDIR)/.cache/vibe-widgets
+
+.PHONY: demo test chromium
+.DEFAULT_GOAL := demo
+
+demo: $(STAMPS)/python $(BUNDLE)
+	$(PY) -m vibe_widgets demo --out demo-output
+
+test: $(STAMPS)/python $(BUNDLE) chromium
+	$(PY) -m ruff check vibe_widgets tests scripts bench
+	$(PY) -m pytest tests/unit
+	npx vitest run
+	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/notebooks/sanitize.cfg -p no:playwright -p no:cacheprovider
+	$(PY) -m pytest tests/browser
+
+$(STAMPS)/python: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BUNDLE): $(STAMPS)/npm $(JS_SOURCES)
+	npm run --silent build
+
+# Debian's chromium for the browser tests (Playwright cannot download a browser here).
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
