@@ -1,0 +1,93 @@
+"""VideoPlayer in a real JupyterLab, driven by Debian chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import KERNEL_EXEC_JS, write_notebook
+from playwright.sync_api import Page, expect
+
+TR = 1.49
+
+
+def kernel(page: Page, code: str) -> str:
+    out = page.evaluate(KERNEL_EXEC_JS, code)
+    assert "ERROR" not in out, out
+    return out.strip()
+
+
+def video_time(page: Page) -> float:
+    return page.evaluate("document.querySelector('.vw-video').currentTime")
+
+
+@pytest.fixture(scope="module")
+def lab_page(lab_server, browser) -> Page:
+    write_notebook(
+        lab_server.root / "player.ipynb",
+        ["import vibe_widgets as vw\np = vw.VideoPlayer(vw.sample_clip().video_path)\np"],
+    )
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(lab_server.notebook_url("player.ipynb"))
+    page.wait_for_function(
+        "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+        timeout=60_000,
+    )
+    page.wait_for_function(
+        "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+        timeout=60_000,
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Wait for the player or a traceback, and report the traceback rather than a time-out.
+    stderr = "[data-mime-type='application/vnd.jupyter.stderr']"
+    page.wait_for_selector(f".vw-video, {stderr}", state="attached", timeout=60_000)
+    if not page.locator(".vw-video").count():
+        pytest.fail(f"the notebook cell failed:\n{page.locator(stderr).first.inner_text()}")
+    page.wait_for_function("document.querySelector('.vw-video').readyState >= 2", timeout=30_000)
+    yield page
+    context.close()
+
+
+def test_player_renders_the_sample_clip(lab_page: Page, artifacts_dir: Path):
+    duration = lab_page.evaluate("document.querySelector('.vw-video').duration")
+    assert duration == pytest.approx(45.25, abs=0.1)
+    expect(lab_page.locator(".vw-readout")).to_contain_text("TR 0 of 0\u201329")
+    lab_page.locator(".vw-player").screenshot(path=str(artifacts_dir / "video_player_lab.png"))
+
+
+def test_scrubbing_in_the_browser_moves_the_kernel_cursor(lab_page: Page):
+    slider = lab_page.locator(".vw-scrub")
+    slider.fill("17")
+    lab_page.wait_for_function("document.querySelector('.vw-player').dataset.cursor === '17'")
+    assert video_time(lab_page) == pytest.approx(17 * TR, abs=0.01)
+    lab_page.wait_for_function(
+        "async () => (await (" + KERNEL_EXEC_JS + ")('print(p.cursor)')).trim() === '17'",
+        timeout=10_000,
+    )
+
+
+def test_setting_the_cursor_in_the_kernel_seeks_the_video(lab_page: Page):
+    kernel(lab_page, "p.cursor = 25")
+    lab_page.wait_for_function(
+        f"Math.abs(document.querySelector('.vw-video').currentTime - {25 * TR}) < 0.01",
+        timeout=10_000,
+    )
+    expect(lab_page.locator(".vw-readout")).to_contain_text("TR 25 of")
+
+
+def test_playing_advances_the_cursor_in_the_kernel(lab_page: Page):
+    kernel(lab_page, "p.cursor = 2")
+    lab_page.wait_for_function(f"document.querySelector('.vw-video').currentTime < {3 * TR}")
+    kernel(lab_page, "p.playing = True")
+    # 3.5 s of playback from TR 2 reaches TR 4: the kernel must see it without any help.
+    lab_page.wait_for_function(
+        "async () => Number((await (" + KERNEL_EXEC_JS + ")('print(p.cursor)')).trim()) >= 4",
+        timeout=15_000,
+        polling=250,
+    )
+    kernel(lab_page, "p.playing = False")
+    lab_page.wait_for_function("document.querySelector('.vw-video').paused")
+    assert kernel(lab_page, "print(p.playing)") == "False"

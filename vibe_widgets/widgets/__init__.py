@@ -1,0 +1,8 @@
+"""anywidget views: Python owns traits, validation and serialisation; js/ owns rendering."""
+
+from __future__ import annotations
+
+from vibe_widgets.widgets.html_export import export_html
+from vibe_widgets.widgets.video_player import VideoPlayer
+
+__all__ = ["VideoPlayer", "export_html"]
