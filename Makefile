@@ -21,7 +21,7 @@ demo: $(STAMPS)/python $(BUNDLE)
 	$(PY) -m vibe_widgets demo --out demo-output
 
 test: $(STAMPS)/python $(BUNDLE) chromium
-	$(PY) -m ruff check vibe_widgets tests scripts bench
+	$(PY) -m ruff check .
 	$(PY) -m pytest tests/unit
 	npx vitest run
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/notebooks/sanitize.cfg -p no:playwright -p no:cacheprovider
