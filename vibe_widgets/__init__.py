@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 from vibe_widgets.data import sample_clip
+from vibe_widgets.engine import (
+    COLLECTION_ID,
+    MODEL_ID,
+    NETWORKS,
+    SUBJECTS,
+    Atlas,
+    EncodingModel,
+    VIBEConfig,
+    VIBEModel,
+    encode,
+    encode_features,
+    get_encoding_model,
+    get_model_metadata,
+    get_model_variants,
+    get_variant_configs,
+    load_atlas,
+)
 from vibe_widgets.errors import (
     CacheError,
     InvalidParameterError,
@@ -16,16 +33,34 @@ from vibe_widgets.widgets import VideoPlayer, export_html
 __version__ = "0.1.0"
 
 __all__ = [
+    # engine verbs (BERG-style)
+    "get_encoding_model",
+    "encode",
+    "encode_features",
+    "get_model_metadata",
+    "get_model_variants",
+    "get_variant_configs",
+    # engine objects
+    "EncodingModel",
+    "VIBEConfig",
+    "VIBEModel",
+    "MODEL_ID",
+    "COLLECTION_ID",
+    "SUBJECTS",
+    # atlas
+    "Atlas",
+    "NETWORKS",
+    "load_atlas",
     # widgets
     "VideoPlayer",
     "export_html",
     # data
     "sample_clip",
     # errors
-    "CacheError",
+    "VibeError",
     "InvalidParameterError",
+    "StimulusError",
     "MediaError",
     "ModelLoadError",
-    "StimulusError",
-    "VibeError",
+    "CacheError",
 ]
