@@ -1,0 +1,1 @@
+"""Tiny, randomly initialised stand-ins for the published models, built locally."""

@@ -1,0 +1,1 @@
+"""Per-TR feature extractors (text, audio, video) and their on-disk cache."""

@@ -1,0 +1,628 @@
+"""Per-TR text features: one primed prompt through a causal LM, hidden states pooled per TR line.
+
+The published pipeline (REFERENCE.md §4) builds one prompt for the whole clip, a header
+``"[Metadata]: " + PRIMING + metadata + "\\n"`` followed by one line per TR, tokenises it
+once with character offsets, runs one forward pass, averages the last N hidden states and
+gives each TR the mean of the tokens that overlap its line.
+
+Long clips: the published code truncates the prompt at ``max_position_embeddings``, so
+late TRs get zero vectors. Here, when the tokenised prompt is longer than
+``max_context_tokens`` (default: the model's ``max_position_embeddings``), the TR lines are
+split into overlapping windows of whole lines. Each window is the same header tokens,
+followed by the tokens of some preceding lines (left context, at most half of the room left
+after the header) and then the tokens of the lines the window *owns*; every TR takes its
+features from the one window that owns it, so it always sees the priming header and up to
+half a window of preceding speech. Windows are cut from the single tokenisation of the
+full prompt, so every token id is the one the one-pass computation would use. When the
+prompt fits, the one-pass computation runs unchanged.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vibe_widgets.errors import InvalidParameterError, ModelLoadError, StimulusError
+
+__all__ = [
+    "PRIMING",
+    "TextFeatureExtractor",
+    "assign_tokens_to_trs",
+    "build_prompt",
+    "plan_windows",
+    "pool_by_tr",
+]
+
+PRIMING = (
+    "[Instruction]: audience empathy expert, thoroughly examine the emotional state of the "
+    "characters and the overall emotional atmosphere of the following scene. consider and "
+    "encode the predominant emotions this particular moment is crafted to elicit  e.g., joy, "
+    "sadness, tension, surprise, fear, anger, relief, boredom, wonder, etc.). Pay attention to "
+    "emotional transitions and intensity. "
+)
+"""The published priming text, verbatim (two spaces before "e.g.", one trailing space)."""
+
+_HEADER_PREFIX = "[Metadata]: "
+
+# Share of a window's room (after the header) given to preceding context lines.
+_CONTEXT_FRACTION = 0.5
+
+_SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+
+# Any of these in a local folder is enough for AutoTokenizer / AutoModelForCausalLM.
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")
+_WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
+
+
+def build_prompt(
+    transcripts: Sequence[str], metadata: str = ""
+) -> tuple[str, list[tuple[int, int]]]:
+    """The published text prompt and the character span of each TR's line.
+
+    Parameters
+    ----------
+    transcripts : sequence of str
+        One transcript per TR (empty strings allowed).
+    metadata : str
+        Appended to the priming text in the header line (empty by default).
+
+    Returns
+    -------
+    prompt : str
+        ``"[Metadata]: " + PRIMING + metadata + "\\n"``, then ``transcript + "\\n"`` per TR.
+    spans : list of (int, int)
+        ``(start, end)`` character offsets of TR i's line in ``prompt``, its newline included,
+        so every span is at least one character long and the spans tile the TR lines.
+    """
+    header = _HEADER_PREFIX + PRIMING + metadata + "\n"
+    parts = [header]
+    spans: list[tuple[int, int]] = []
+    pos = len(header)
+    for text in transcripts:
+        line = text + "\n"
+        parts.append(line)
+        spans.append((pos, pos + len(line)))
+        pos += len(line)
+    return "".join(parts), spans
+
+
+def _as_spans(spans: Any) -> np.ndarray:
+    arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    if np.any(arr[:, 1] < arr[:, 0]) or np.any(arr[1:, 0] < arr[:-1, 1]):
+        raise InvalidParameterError(
+            "spans must be (start, end) pairs with start <= end, sorted and non-overlapping "
+            "(as build_prompt returns them)."
+        )
+    return arr
+
+
+def assign_tokens_to_trs(offsets: Any, spans: Any) -> np.ndarray:
+    """The TR each token belongs to, by the published rule; -1 for none.
+
+    A token whose end offset is at or before the first TR line's start is skipped (the
+    prompt header and leading special tokens); any other token goes to the first TR span it
+    overlaps (``token_start < span_end and token_end > span_start``), else -1 (e.g.
+    zero-width special tokens after the text).
+
+    Parameters
+    ----------
+    offsets : array of shape (n_tokens, 2)
+        Character ``(start, end)`` of each token in the prompt.
+    spans : sequence of (int, int), shape (n_tr, 2)
+        TR line spans, sorted and non-overlapping (as `build_prompt` returns them).
+
+    Returns
+    -------
+    ndarray of shape (n_tokens,), int64
+        TR index per token, or -1.
+    """
+    off = np.asarray(offsets, dtype=np.int64)
+    if off.size == 0:
+        return np.full(len(off), -1, dtype=np.int64)
+    if off.ndim != 2 or off.shape[1] != 2:
+        raise InvalidParameterError(f"offsets must have shape (n_tokens, 2), got {off.shape}.")
+    sp = _as_spans(spans)
+    out = np.full(len(off), -1, dtype=np.int64)
+    if len(sp) == 0:
+        return out
+    starts, ends = sp[:, 0], sp[:, 1]
+    tok_start, tok_end = off[:, 0], off[:, 1]
+    # Spans are sorted and disjoint, so their ends are sorted too: the first span that ends
+    # after the token starts is the only candidate; every earlier one ends too soon and
+    # every later one starts no earlier than it.
+    first = np.searchsorted(ends, tok_start, side="right")
+    inside = first < len(sp)
+    candidate = np.minimum(first, len(sp) - 1)
+    hit = inside & (starts[candidate] < tok_end) & (tok_end > starts[0])
+    out[hit] = candidate[hit]
+    return out
+
+
+def pool_by_tr(hidden: Any, assignment: Any, n_tr: int) -> np.ndarray:
+    """Mean hidden state of each TR's tokens; zeros for a TR without tokens.
+
+    Parameters
+    ----------
+    hidden : ndarray or torch.Tensor of shape (n_tokens, d)
+        Per-token features.
+    assignment : array of shape (n_tokens,)
+        TR index per token, -1 for tokens that belong to no TR.
+    n_tr : int
+        Number of TRs.
+
+    Returns
+    -------
+    ndarray of shape (n_tr, d), float32
+        Sums are accumulated in float64, so the result is the float32-rounded exact mean.
+    """
+    if isinstance(hidden, torch.Tensor):
+        hidden = hidden.detach().to("cpu", torch.float32).numpy()
+    hidden = np.asarray(hidden, dtype=np.float32)
+    assignment = np.asarray(assignment, dtype=np.int64).reshape(-1)
+    if hidden.ndim != 2 or len(hidden) != len(assignment):
+        raise InvalidParameterError(
+            f"hidden must have shape (n_tokens, d) with n_tokens={len(assignment)}, "
+            f"got {hidden.shape}."
+        )
+    if np.any(assignment >= n_tr) or np.any(assignment < -1):
+        raise InvalidParameterError(f"assignment holds TR indices outside [-1, {n_tr}).")
+    out = np.zeros((n_tr, hidden.shape[1]), dtype=np.float32)
+    valid = assignment >= 0
+    if not valid.any():
+        return out
+    tr = assignment[valid]
+    rows = hidden[valid]
+    if np.any(tr[1:] < tr[:-1]):
+        order = np.argsort(tr, kind="stable")
+        tr, rows = tr[order], rows[order]
+    first = np.flatnonzero(np.r_[True, tr[1:] != tr[:-1]])
+    counts = np.diff(np.r_[first, len(tr)])
+    sums = np.add.reduceat(rows, first, axis=0, dtype=np.float64)
+    out[tr[first]] = (sums / counts[:, None]).astype(np.float32)
+    return out
+
+
+def plan_windows(
+    token_counts: Any, budget: int, context: int | None = None
+) -> list[tuple[int, int, int]]:
+    """Split TR lines into windows of whole lines that fit ``budget`` tokens.
+
+    Parameters
+    ----------
+    token_counts : array of shape (n_tr,)
+        Number of tokens of each TR line.
+    budget : int
+        Tokens a window may hold besides the header.
+    context : int, optional
+        Most tokens of preceding (context) lines a window starts with; default half the
+        budget. Context lines are dropped from the front when the next owned line would not
+        fit otherwise.
+
+    Returns
+    -------
+    list of (context_start, own_start, own_end)
+        Window w holds lines ``context_start:own_end`` and owns ``own_start:own_end``. The
+        owned ranges tile ``0:n_tr`` in order. A window exceeds ``budget`` only when it owns
+        a single line that is longer than the budget by itself (it is then truncated).
+    """
+    counts = np.asarray(token_counts, dtype=np.int64).reshape(-1)
+    if budget < 1:
+        raise InvalidParameterError(f"budget must be at least 1 token, got {budget}.")
+    if context is None:
+        context = int(budget * _CONTEXT_FRACTION)
+    context = max(0, min(int(context), budget - 1))
+    n_tr = len(counts)
+    windows: list[tuple[int, int, int]] = []
+    own_start = 0
+    while own_start < n_tr:
+        ctx, ctx_tokens = own_start, 0
+        while ctx > 0 and ctx_tokens + counts[ctx - 1] <= context:
+            ctx -= 1
+            ctx_tokens += counts[ctx]
+        while ctx < own_start and ctx_tokens + counts[own_start] > budget:
+            ctx_tokens -= counts[ctx]
+            ctx += 1
+        own_end, total = own_start + 1, ctx_tokens + counts[own_start]
+        while own_end < n_tr and total + counts[own_end] <= budget:
+            total += counts[own_end]
+            own_end += 1
+        windows.append((ctx, own_start, own_end))
+        own_start = own_end
+    return windows
+
+
+def _check_transcripts(transcripts: Any) -> list[str]:
+    if isinstance(transcripts, str) or not isinstance(transcripts, (list, tuple)):
+        raise StimulusError(
+            f"transcripts must be a list of str, one per TR, got {type(transcripts).__name__}."
+        )
+    for i, item in enumerate(transcripts):
+        if not isinstance(item, str):
+            raise StimulusError(
+                f"transcripts[{i}] is {type(item).__name__} ({item!r}), not str: every TR "
+                'needs a string (use "" for a TR without words).'
+            )
+    return list(transcripts)
+
+
+def _dtype_kwarg() -> str:
+    # transformers renamed from_pretrained's torch_dtype to dtype in 4.56; the signature
+    # only shows **kwargs, so the version decides. Older names still work in 4.53-4.55.
+    import transformers
+    from packaging.version import Version
+
+    return "dtype" if Version(transformers.__version__).release >= (4, 56) else "torch_dtype"
+
+
+def _offline() -> bool:
+    from vibe_widgets.engine.hub import is_offline
+
+    return is_offline()
+
+
+class TextFeatureExtractor:
+    """Per-TR text features from a causal language model, as the published VIBE computes them.
+
+    The model and tokenizer load lazily on first use. Prompts longer than
+    ``max_context_tokens`` are processed in overlapping windows of whole TR lines, each
+    starting with the same header and up to half a window of preceding lines, instead of
+    being truncated (see the module docstring); shorter prompts take one forward pass.
+
+    Parameters
+    ----------
+    model_id : str or pathlib.Path
+        A Hugging Face repo id (e.g. ``"Qwen/Qwen2.5-14B"``) or a local folder.
+    num_last_hidden_states : int
+        How many of the last hidden states are averaged (4 in the published variants).
+    dtype : torch.dtype
+        float16, bfloat16 or float32. On a CPU, float16 runs as float32: CPU half-precision
+        matmuls are slow and some kernels lack it; bfloat16 and float32 run as given.
+    device : str or torch.device
+        Where the model runs; ``"auto"`` picks CUDA when available.
+    trust_remote_code : bool
+        Passed to ``from_pretrained``; off by default (the published code turned it on).
+    max_context_tokens : int, optional
+        Longest token sequence of one forward pass; default the model's
+        ``max_position_embeddings``.
+    local_files_only : bool, optional
+        Never reach the network; default: on when ``HF_HUB_OFFLINE`` is set.
+    """
+
+    def __init__(
+        self,
+        model_id: str | os.PathLike[str],
+        *,
+        num_last_hidden_states: int = 4,
+        dtype: torch.dtype = torch.float16,
+        device: str | torch.device = "cpu",
+        trust_remote_code: bool = False,
+        max_context_tokens: int | None = None,
+        local_files_only: bool | None = None,
+    ) -> None:
+        if isinstance(model_id, os.PathLike):
+            model_id = os.fspath(model_id)
+        if not isinstance(model_id, str) or not model_id:
+            raise InvalidParameterError(
+                f"model_id must be a repo id or a folder, got {type(model_id).__name__} "
+                f"{model_id!r}."
+            )
+        if (
+            isinstance(num_last_hidden_states, bool)
+            or not isinstance(num_last_hidden_states, int)
+            or num_last_hidden_states < 1
+        ):
+            raise InvalidParameterError(
+                "num_last_hidden_states must be a positive integer, got "
+                f"{num_last_hidden_states!r}."
+            )
+        if dtype not in _SUPPORTED_DTYPES:
+            raise InvalidParameterError(
+                f"dtype must be torch.float16, torch.bfloat16 or torch.float32, got {dtype!r}."
+            )
+        if max_context_tokens is not None and (
+            isinstance(max_context_tokens, bool)
+            or not isinstance(max_context_tokens, int)
+            or max_context_tokens < 2
+        ):
+            raise InvalidParameterError(
+                f"max_context_tokens must be an integer >= 2 or None, got {max_context_tokens!r}."
+            )
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            self.device = torch.device(device)
+        except (RuntimeError, TypeError) as exc:
+            raise InvalidParameterError(f"Invalid device {device!r}: {exc}") from exc
+        self.model_id = model_id
+        self.num_last_hidden_states = num_last_hidden_states
+        self.dtype = dtype
+        self.trust_remote_code = bool(trust_remote_code)
+        self.local_files_only = local_files_only
+        self._max_context_tokens = max_context_tokens
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._config: Any = None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.model_id!r}, num_last_hidden_states="
+            f"{self.num_last_hidden_states}, dtype={self.dtype}, device={str(self.device)!r})"
+        )
+
+    # -- properties ------------------------------------------------------------------------
+
+    @property
+    def compute_dtype(self) -> torch.dtype:
+        """The dtype the model actually runs in (float32 instead of float16 on a CPU)."""
+        if self.device.type == "cpu" and self.dtype == torch.float16:
+            return torch.float32
+        return self.dtype
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model weights are in memory."""
+        return self._model is not None
+
+    @property
+    def feature_size(self) -> int:
+        """Width of the features: the model's hidden size (read from its config only)."""
+        return int(self._text_config().hidden_size)
+
+    @property
+    def max_context_tokens(self) -> int | None:
+        """Longest sequence of one forward pass (None: unlimited)."""
+        if self._max_context_tokens is not None:
+            return self._max_context_tokens
+        limit = getattr(self._text_config(), "max_position_embeddings", None)
+        return int(limit) if limit else None
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _files_only(self) -> bool:
+        return _offline() if self.local_files_only is None else bool(self.local_files_only)
+
+    def _local_folder(self) -> Path | None:
+        """The model folder when ``model_id`` names one; raise when it names a missing one."""
+        path = Path(self.model_id).expanduser()
+        if path.is_dir():
+            missing = []
+            if not (path / "config.json").is_file():
+                missing.append("config.json")
+            if not any((path / name).is_file() for name in _TOKENIZER_FILES):
+                missing.append("tokenizer files (tokenizer.json)")
+            if not any((path / name).is_file() for name in _WEIGHT_FILES):
+                missing.append("weights (model.safetensors)")
+            if missing:
+                raise ModelLoadError(
+                    f"The text extractor folder {str(path)!r} lacks {', '.join(missing)}."
+                )
+            return path
+        if path.exists() or not _REPO_ID.fullmatch(self.model_id):
+            raise ModelLoadError(
+                f"The text extractor {self.model_id!r} is neither a model folder (no such "
+                "directory) nor a Hugging Face repo id such as 'Qwen/Qwen2.5-14B'."
+            )
+        return None
+
+    def _load_error(self, what: str, exc: BaseException) -> ModelLoadError:
+        hint = ""
+        if not Path(self.model_id).expanduser().is_dir():
+            hint = " No local folder of that name exists either."
+        if self._files_only():
+            hint += (
+                " Offline mode is on (HF_HUB_OFFLINE or local_files_only), so only the local "
+                "Hugging Face cache is searched; download the model once while online, or "
+                "pass a local folder."
+            )
+        return ModelLoadError(
+            f"Cannot load the {what} of text extractor {self.model_id!r}: "
+            f"{str(exc).rstrip('.')}.{hint}"
+        )
+
+    def _text_config(self) -> Any:
+        if self._config is None:
+            from transformers import AutoConfig
+
+            self._local_folder()
+            try:
+                config = AutoConfig.from_pretrained(
+                    self.model_id,
+                    trust_remote_code=self.trust_remote_code,
+                    local_files_only=self._files_only(),
+                )
+            except (OSError, ValueError, KeyError) as exc:
+                raise self._load_error("config", exc) from exc
+            get_text = getattr(config, "get_text_config", None)
+            self._config = get_text() if callable(get_text) else config
+        return self._config
+
+    def _load_tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self._local_folder()
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(
+                    self.model_id,
+                    trust_remote_code=self.trust_remote_code,
+                    local_files_only=self._files_only(),
+                )
+            except (OSError, ValueError, KeyError) as exc:
+                raise self._load_error("tokenizer", exc) from exc
+            if not getattr(tokenizer, "is_fast", False):
+                raise ModelLoadError(
+                    f"The tokenizer of text extractor {self.model_id!r} is a slow (Python) "
+                    f"tokenizer ({type(tokenizer).__name__}); text features need a fast one for "
+                    "character offsets. Provide a tokenizer.json in the model folder."
+                )
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def _load_model(self) -> Any:
+        if self._model is None:
+            from transformers import AutoModelForCausalLM
+
+            self._local_folder()
+            kwargs = {
+                _dtype_kwarg(): self.compute_dtype,
+                "trust_remote_code": self.trust_remote_code,
+                "local_files_only": self._files_only(),
+            }
+            try:
+                model = AutoModelForCausalLM.from_pretrained(self.model_id, **kwargs)
+            except (OSError, ValueError, KeyError) as exc:
+                raise self._load_error("model", exc) from exc
+            model.to(self.device).eval()
+            model.requires_grad_(False)
+            self._model = model
+        return self._model
+
+    def load(self) -> None:
+        """Load the tokenizer and the model now instead of on first use."""
+        self._load_tokenizer()
+        self._load_model()
+
+    def unload(self) -> None:
+        """Free the model weights (reloaded on the next `extract`); the tokenizer stays."""
+        if self._model is None:
+            return
+        self._model = None
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    # -- extraction ------------------------------------------------------------------------
+
+    def extract(self, transcripts: Sequence[str], metadata: str = "") -> np.ndarray:
+        """Text features of a clip, one row per TR.
+
+        Parameters
+        ----------
+        transcripts : list of str
+            One transcript per TR; ``""`` for a TR without words. Any Unicode text.
+        metadata : str
+            Extra text in the prompt's header line (empty in the published variants).
+
+        Returns
+        -------
+        ndarray of shape (n_tr, feature_size), float32
+            The mean, over the tokens of TR i's line, of the average of the model's last
+            ``num_last_hidden_states`` hidden states; zeros for a TR with no tokens.
+        """
+        transcripts = _check_transcripts(transcripts)
+        if not isinstance(metadata, str):
+            raise InvalidParameterError(f"metadata must be a str, got {type(metadata).__name__}.")
+        n_tr = len(transcripts)
+        if n_tr == 0:
+            return np.zeros((0, self.feature_size), dtype=np.float32)
+        tokenizer = self._load_tokenizer()
+        prompt, spans = build_prompt(transcripts, metadata)
+        # verbose=False: a prompt beyond model_max_length is expected here (windows follow).
+        encoding = tokenizer(
+            prompt, add_special_tokens=True, return_offsets_mapping=True, verbose=False
+        )
+        ids = np.asarray(encoding["input_ids"], dtype=np.int64).reshape(-1)
+        offsets = np.asarray(encoding["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+        if ids.size == 0:
+            # The header alone has text, so no tokens means a tokenizer without a vocabulary
+            # (e.g. transformers 5 building a Qwen2 tokenizer from files of another kind).
+            raise ModelLoadError(
+                f"The tokenizer of text extractor {self.model_id!r} produced no tokens for the "
+                "prompt: its vocabulary is missing. Provide the model's tokenizer.json."
+            )
+        assignment = assign_tokens_to_trs(offsets, spans)
+        limit = self.max_context_tokens
+        if limit is None or len(ids) <= limit:
+            return pool_by_tr(self._forward(ids), assignment, n_tr)
+        return self._extract_windowed(ids, assignment, n_tr, limit)
+
+    def _extract_windowed(
+        self, ids: np.ndarray, assignment: np.ndarray, n_tr: int, limit: int
+    ) -> np.ndarray:
+        """Features of a prompt longer than ``limit`` tokens, window by window."""
+        out = np.zeros((n_tr, self.feature_size), dtype=np.float32)
+        in_line = np.flatnonzero(assignment >= 0)
+        if in_line.size == 0:
+            return out
+        # Header = every token before the first one of a TR line: BOS, "[Metadata]: ...".
+        header = ids[: in_line[0]]
+        budget = limit - len(header)
+        if budget < 1:
+            raise InvalidParameterError(
+                f"The prompt header (priming text and metadata) takes {len(header)} tokens, "
+                f"which leaves no room in max_context_tokens={limit}; shorten the metadata."
+            )
+        # Tokens outside every line after the header (zero-width specials, a trailing EOS)
+        # would not change any TR's features in a causal model, so windows leave them out.
+        order = in_line[np.argsort(assignment[in_line], kind="stable")]
+        line_ids, line_tr = ids[order], assignment[order]
+        counts = np.bincount(line_tr, minlength=n_tr)
+        bounds = np.r_[0, np.cumsum(counts)]
+        truncated = False
+        for ctx, own_start, own_end in plan_windows(counts, budget):
+            if bounds[own_end] == bounds[own_start]:
+                continue  # the owned lines have no tokens: their rows stay zero
+            lo, hi = bounds[ctx], bounds[own_end]
+            window_ids = np.r_[header, line_ids[lo:hi]][:limit]
+            window_tr = np.r_[np.full(len(header), -1), line_tr[lo:hi]][:limit]
+            truncated |= hi - lo + len(header) > limit
+            owned = np.where(window_tr >= own_start, window_tr - own_start, -1)
+            out[own_start:own_end] = pool_by_tr(
+                self._forward(window_ids), owned, own_end - own_start
+            )
+        if truncated:
+            warnings.warn(
+                f"A single TR line is longer than max_context_tokens={limit} minus the header; "
+                "its features use only its first tokens.",
+                stacklevel=3,
+            )
+        return out
+
+    def _forward(self, ids: np.ndarray) -> torch.Tensor:
+        """Mean of the last N hidden states of one token sequence: shape (n_tokens, d), float32.
+
+        The one place a forward pass happens, so that prefix reuse (a cached header) can
+        slot in here.
+        """
+        model = self._load_model()
+        input_ids = torch.as_tensor(ids, dtype=torch.long, device=self.device).unsqueeze(0)
+        kwargs: dict[str, Any] = {"output_hidden_states": True, "use_cache": False}
+        # Only the hidden states are needed: skip the (n_tokens, vocab) logits when possible.
+        if "logits_to_keep" in _forward_parameters(model):
+            kwargs["logits_to_keep"] = 1
+        with torch.inference_mode():
+            output = model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+        states = output.hidden_states
+        n = self.num_last_hidden_states
+        if n > len(states):
+            raise InvalidParameterError(
+                f"num_last_hidden_states={n} exceeds the {len(states)} hidden states of "
+                f"text extractor {self.model_id!r}."
+            )
+        # Accumulate in float32: half-precision sums lose digits (and can overflow).
+        mean = states[-n][0].float()
+        for state in states[len(states) - n + 1 :]:
+            mean = mean + state[0].float()
+        return (mean / n).cpu()
+
+
+def _forward_parameters(model: Any) -> frozenset[str]:
+    try:
+        return frozenset(inspect.signature(model.forward).parameters)
+    except (TypeError, ValueError):
+        return frozenset()
