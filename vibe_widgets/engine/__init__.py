@@ -6,7 +6,6 @@ from vibe_widgets.engine.atlas import NETWORKS, Atlas, load_atlas
 from vibe_widgets.engine.config import COLLECTION_ID, MODEL_ID, SUBJECTS, VIBEConfig
 from vibe_widgets.engine.encoder import (
     EncodingModel,
-    FeatureExtractionUnavailableError,
     encode,
     encode_features,
     get_encoding_model,
@@ -22,7 +21,6 @@ __all__ = [
     "SUBJECTS",
     "Atlas",
     "EncodingModel",
-    "FeatureExtractionUnavailableError",
     "VIBEConfig",
     "VIBEModel",
     "encode",

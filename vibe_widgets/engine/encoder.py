@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,21 +20,25 @@ from vibe_widgets.engine.config import (
     check_model_id,
     subject_row,
 )
+from vibe_widgets.engine.demo.variant import DEMO_LABEL, variant_label
+from vibe_widgets.engine.features.cache import FeatureCache
+from vibe_widgets.engine.features.pipeline import (
+    FeaturePipeline,
+    StimulusFeatures,
+    check_transcripts,
+)
 from vibe_widgets.engine.hub import ResolvedVariant, find_variant_for_config, resolve_variant
 from vibe_widgets.engine.model import VIBEModel, load_vibe_model
 from vibe_widgets.engine.selection import Selection, resolve_selection
 from vibe_widgets.errors import (
     InvalidParameterError,
-    MediaError,
     ModelLoadError,
     StimulusError,
-    VibeError,
 )
 
 __all__ = [
     "VIBE_CITATION",
     "EncodingModel",
-    "FeatureExtractionUnavailableError",
     "encode",
     "encode_features",
     "get_encoding_model",
@@ -47,10 +50,6 @@ VIBE_CITATION = (
     "Schad DC, Dixit S, Keck J, Studenyak V, Shpilevoi A, Bicanski A. VIBE: Video-Input "
     "Brain Encoder for fMRI Response Modeling. arXiv:2507.17958 (2025)."
 )
-
-
-class FeatureExtractionUnavailableError(VibeError, RuntimeError):
-    """`encode` needs feature extraction from the video, which this version does not have."""
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -108,6 +107,12 @@ class EncodingModel:
         Where the weights came from; ``None`` for an untrained network.
     untrained : bool
         The weights are random: predictions are meaningless.
+    feature_cache : FeatureCache, None or False
+        Where extracted features are cached (None: the default cache; False: off).
+    trust_remote_code : bool
+        Let the text extractor run code from its repository (off unless you opt in).
+    missing_audio : {"error", "silence"}
+        A movie without an audio track: raise (default) or treat it as silence.
     """
 
     def __init__(
@@ -120,6 +125,9 @@ class EncodingModel:
         low_mem_use: bool = False,
         variant: ResolvedVariant | None = None,
         untrained: bool = False,
+        feature_cache: FeatureCache | bool | None = None,
+        trust_remote_code: bool = False,
+        missing_audio: str = "error",
     ) -> None:
         self.network = network.eval()
         self.config: VIBEConfig = network.config
@@ -129,7 +137,18 @@ class EncodingModel:
         self.device = resolve_device(device)
         self.low_mem_use = _bool("low_mem_use", low_mem_use)
         self.variant = variant
+        self.label = None if variant is None else variant_label(variant.config_path)
         self.untrained = bool(untrained)
+        # Built now so that bad options fail here; extractors load on first use.
+        self.pipeline = FeaturePipeline(
+            self.config,
+            device=self.device,
+            low_mem_use=self.low_mem_use,
+            cache=feature_cache,
+            base_dir=None if variant is None else variant.config_path.parent,
+            trust_remote_code=_bool("trust_remote_code", trust_remote_code),
+            missing_audio=missing_audio,
+        )
         if not self.low_mem_use:
             self.network.to(self.device)
 
@@ -166,6 +185,7 @@ class EncodingModel:
             tr=self.config.tr,
             variant=None if self.variant is None else self.variant.name,
             variant_source=None if self.variant is None else self.variant.source,
+            label=self.label,
             untrained=self.untrained,
             config=self.config.to_dict(),
             selection_rois=[] if self.selection is None else list(self.selection.rois),
@@ -178,7 +198,9 @@ class EncodingModel:
         return meta
 
     def __repr__(self) -> str:
-        if self.untrained:
+        if self.label:
+            source = f"variant={self.variant.name!r} ({self.label})"
+        elif self.untrained:
             source = "UNTRAINED (random weights, predictions are meaningless)"
         else:
             source = (
@@ -304,6 +326,37 @@ class EncodingModel:
         # A plain tensor, not an inference-mode one, so callers may use it in autograd.
         return responses.clone()
 
+    def extract_features(
+        self,
+        stimulus: Sequence[str],
+        video_path: str | os.PathLike[str],
+        show_progress: bool = True,
+    ) -> StimulusFeatures:
+        """Per-TR features of a movie, from the on-disk cache where possible.
+
+        Parameters
+        ----------
+        stimulus : list of str
+            One transcript string per TR, ``floor(duration / tr)`` of them.
+        video_path : path-like
+            The movie file.
+        show_progress : bool
+            Show a progress bar per stage.
+
+        Returns
+        -------
+        StimulusFeatures
+            ``.features``: dict of float32 arrays of shape (n_tr, d) for "audio", "text" and
+            "video", plus which of them came from the cache and the time each took.
+        """
+        if video_path is None:
+            raise InvalidParameterError("video_path is required: the movie to encode.")
+        return self.pipeline.extract(
+            video_path,
+            check_transcripts(stimulus),
+            show_progress=_bool("show_progress", show_progress),
+        )
+
     def encode(
         self,
         stimulus: Sequence[str],
@@ -314,53 +367,50 @@ class EncodingModel:
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, Any]]:
         """Predict responses to a movie from its video and per-TR transcripts.
 
+        Audio and video features come from the file, text features from ``stimulus``;
+        each is cached on disk, so editing a transcript line re-extracts only the text.
+
         Parameters
         ----------
         stimulus : list of str
-            One transcript string per TR.
+            One transcript string per TR (``""`` for a TR without words); there must be
+            exactly ``floor(video_duration / tr)`` of them.
         video_path : path-like
             The movie file.
         subject : int, optional
             1, 2, 3 or 5; defaults to the model's subject.
         return_metadata : bool
-            Also return `metadata`.
+            Also return `metadata`, with a ``"features"`` entry saying which modalities came
+            from the cache and how long each took.
         show_progress : bool
             Show progress bars during extraction.
 
+        Returns
+        -------
+        torch.Tensor or (torch.Tensor, dict)
+            float32 CPU tensor of shape (n_tr, n_outputs).
+
         Raises
         ------
-        FeatureExtractionUnavailableError
-            Always, after validating the arguments: this version cannot extract features
-            from a video yet. Use `encode_features` with precomputed features.
+        StimulusError
+            When ``stimulus`` is not a list of str or its length is not the TR count.
+        MediaError
+            When the video is missing, unreadable, or has no audio track.
         """
         self._subject_row(subject)
-        if isinstance(stimulus, str) or not isinstance(stimulus, Sequence):
-            raise StimulusError(
-                f"stimulus must be a list of transcript strings (one per TR), got "
-                f"{type(stimulus).__name__}."
-            )
-        if len(stimulus) == 0:
-            raise StimulusError("stimulus is empty: give one transcript string per TR.")
-        bad = next((i for i, s in enumerate(stimulus) if not isinstance(s, str)), None)
-        if bad is not None:
-            raise StimulusError(
-                f"stimulus[{bad}] is {type(stimulus[bad]).__name__}, not str: give one transcript "
-                "string per TR ('' for a silent TR)."
-            )
-        if video_path is None:
-            raise InvalidParameterError("video_path is required: the movie to encode.")
-        if not Path(video_path).is_file():
-            raise MediaError(f"Video file {os.fspath(video_path)!r} does not exist.")
         _bool("return_metadata", return_metadata)
-        _bool("show_progress", show_progress)
-        dims = self.config.input_dims
-        raise FeatureExtractionUnavailableError(
-            "Feature extraction from video is not available in this version of vibe-widgets, so "
-            "encode() cannot compute the audio, text and video features. If you have precomputed "
-            "per-TR features, call encode_features(model, {"
-            + ", ".join(f"'{k}': array of shape (n_tr, {d})" for k, d in dims.items())
-            + "}, subject=...) instead."
-        )
+        extracted = self.extract_features(stimulus, video_path, show_progress=show_progress)
+        responses = self.encode_features(extracted.features, subject=subject)
+        if not return_metadata:
+            return responses
+        meta = self.metadata
+        meta["features"] = {
+            "n_tr": extracted.n_tr,
+            "duration": extracted.duration,
+            "cached": dict(extracted.cached),
+            "seconds": dict(extracted.seconds),
+        }
+        return responses, meta
 
 
 def get_encoding_model(
@@ -375,6 +425,9 @@ def get_encoding_model(
     allow_untrained: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
     hf_cache_dir: str | os.PathLike[str] | None = None,
+    feature_cache: FeatureCache | bool | None = None,
+    trust_remote_code: bool = False,
+    missing_audio: str = "error",
 ) -> EncodingModel:
     """Load a pretrained VIBE variant.
 
@@ -403,6 +456,12 @@ def get_encoding_model(
         of raising.
     cache_dir, hf_cache_dir : path-like, optional
         vibe-widgets cache (variant listing) and Hugging Face hub cache.
+    feature_cache : FeatureCache, None or False
+        Cache of extracted features (None: ``<cache>/features``; False: no caching).
+    trust_remote_code : bool
+        Allow the text extractor's repository code to run (off by default).
+    missing_audio : {"error", "silence"}
+        A movie without an audio track: raise (default) or use silence.
 
     Returns
     -------
@@ -449,7 +508,11 @@ def get_encoding_model(
         device=device,
         low_mem_use=low_mem_use,
         variant=variant,
-        untrained=variant is None,
+        # The demo variant is a real checkpoint of random weights: untrained all the same.
+        untrained=variant is None or variant_label(variant.config_path) == DEMO_LABEL,
+        feature_cache=feature_cache,
+        trust_remote_code=trust_remote_code,
+        missing_audio=missing_audio,
     )
 
 

@@ -20,13 +20,13 @@ from huggingface_hub.errors import (
 )
 
 from vibe_widgets.engine.config import COLLECTION_ID, MODEL_ID, VIBEConfig, check_model_id
+from vibe_widgets.engine.demo.variant import DEMO_VARIANT_NAME, ensure_demo_variant
 from vibe_widgets.engine.model import PICKLE_SUFFIXES
 from vibe_widgets.engine.paths import cache_subdir
 from vibe_widgets.errors import CacheError, InvalidParameterError, ModelLoadError
 
 __all__ = [
     "CONFIG_FILENAME",
-    "RESERVED_VARIANT_NAMES",
     "WEIGHTS_FILENAME",
     "ResolvedVariant",
     "find_variant_for_config",
@@ -41,8 +41,6 @@ __all__ = [
 CONFIG_FILENAME = "config.json"
 WEIGHTS_FILENAME = "model.safetensors"
 
-RESERVED_VARIANT_NAMES: tuple[str, ...] = ("demo",)
-"""Names kept for variants shipped with the package; they resolve once registered."""
 
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 _TRUE = {"1", "on", "yes", "true"}
@@ -344,12 +342,11 @@ def resolve_variant(
             f"folder path, got {model_variant!r}."
         )
     name = os.fspath(model_variant)
+    if name == DEMO_VARIANT_NAME and name not in _REGISTERED:
+        # Generated on first use (seconds, offline); registered so later calls skip the check.
+        register_variant(name, ensure_demo_variant())
     if name in _REGISTERED:
         return _from_folder(name, _REGISTERED[name], "registered")
-    if name in RESERVED_VARIANT_NAMES:
-        raise ModelLoadError(
-            f"The {name!r} variant is not available in this version of vibe-widgets."
-        )
     path = Path(name).expanduser()
     if path.is_dir():
         return _from_folder(name, path, "local")

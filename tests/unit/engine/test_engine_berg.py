@@ -6,20 +6,23 @@ import numpy as np
 import pytest
 import torch
 
+import vibe_widgets
 from vibe_widgets.berg import BERG
-from vibe_widgets.engine.encoder import EncodingModel, FeatureExtractionUnavailableError
-from vibe_widgets.errors import InvalidParameterError
+from vibe_widgets.engine.encoder import EncodingModel
+from vibe_widgets.errors import InvalidParameterError, ModelLoadError
 
 REPO = "ShreyDixit/VIBE-Qwen2.5-14B"
 
 
 @pytest.mark.usefixtures("no_network")
-def test_documented_example(fill_hf_cache, write_listing, tiny_config, tmp_path, make_features):
-    # The published repo name, holding a tiny network in the pre-filled offline cache.
+def test_documented_example(fill_hf_cache, write_listing, tiny_config, make_features, monkeypatch):
+    # The published repo name, holding a tiny network in the pre-filled offline cache; its
+    # extractors (Qwen2.5-14B, AST, V-JEPA 2) are not cached, so encode says so offline.
     fill_hf_cache(REPO, tiny_config)
     write_listing({REPO: tiny_config})
-    video_path = tmp_path / "movie.mp4"
-    video_path.write_bytes(b"\x00")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    clip = vibe_widgets.sample_clip()
+    video_path = clip.video_path
 
     # --- BERG's example, `from berg import BERG` replaced ---
     berg = BERG(berg_dir="path/to/brain-encoding-response-generator")
@@ -34,8 +37,8 @@ def test_documented_example(fill_hf_cache, write_listing, tiny_config, tmp_path,
         low_mem_use=True,
         selection={"roi": ["Vis"], "voxel_index": voxel_index},
     )
-    transcripts = ["Hello, are you", "awake? Yes,", "I just woke up."]
-    with pytest.raises(FeatureExtractionUnavailableError, match="encode_features"):
+    transcripts = clip.transcripts
+    with pytest.raises(ModelLoadError, match=r"MIT/ast-finetuned-audioset-10-10-0\.4593"):
         berg.encode(model, transcripts, video_path=video_path)
     metadata = berg.get_model_metadata("fmri-cneuromod_algo2025-vibe")
     # --- end of the example ---
@@ -47,6 +50,26 @@ def test_documented_example(fill_hf_cache, write_listing, tiny_config, tmp_path,
     out = berg.encode_features(model, make_features(tiny_config, n_tr=3))
     assert isinstance(out, torch.Tensor)
     assert out.shape == (3, 164)
+
+
+def test_documented_example_runs_end_to_end_with_the_demo_variant():
+    clip = vibe_widgets.sample_clip()
+    berg = BERG(berg_dir="path/to/brain-encoding-response-generator")
+    voxel_index = np.zeros(1000, dtype=int)
+    voxel_index[[998, 999]] = 1
+    model = berg.get_encoding_model(
+        "fmri-cneuromod_algo2025-vibe",
+        subject=1,
+        device="auto",
+        model_variant="demo",
+        low_mem_use=True,
+        selection={"roi": ["Vis"], "voxel_index": voxel_index},
+    )
+    responses = berg.encode(model, clip.transcripts, video_path=clip.video_path)
+    assert isinstance(responses, torch.Tensor)
+    assert responses.shape == (clip.n_tr, 162 + 2)
+    assert torch.isfinite(responses).all()
+    assert responses.std() > 0
 
 
 def test_facade_basics(tmp_path):

@@ -225,9 +225,14 @@ def test_unrecognised_variant_names(bad: object) -> None:
     assert repr(bad) in str(info.value)
 
 
-def test_demo_name_is_reserved_until_registered(tmp_path, save_variant, tiny_config, monkeypatch):
-    with pytest.raises(ModelLoadError, match="'demo' variant is not available"):
-        resolve_variant("demo")
+def test_demo_is_generated_on_first_use_and_can_be_overridden(
+    tmp_path, save_variant, tiny_config, monkeypatch
+):
+    monkeypatch.setattr(hub, "_REGISTERED", {})
+    demo = resolve_variant("demo")
+    assert demo.source == "registered"
+    assert demo.config.text_extractor == "./text_extractor"
+    assert (demo.config_path.parent / "text_extractor" / "config.json").is_file()
     monkeypatch.setattr(hub, "_REGISTERED", {})
     save_variant(tmp_path / "demo", tiny_config)
     register_variant("demo", tmp_path / "demo")

@@ -1,0 +1,137 @@
+"""encode() end to end on the sample clip with the demo variant: features, cache, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from synthetic import write_video
+
+import vibe_widgets as vw
+from vibe_widgets.engine.features.cache import FeatureCache
+from vibe_widgets.errors import MediaError, StimulusError
+
+
+@pytest.fixture(scope="module")
+def clip() -> vw.data.SampleClip:
+    return vw.sample_clip()
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> vw.EncodingModel:
+    return vw.get_encoding_model(
+        vw.MODEL_ID,
+        subject=1,
+        model_variant="demo",
+        device="cpu",
+        feature_cache=FeatureCache(tmp_path / "features"),
+    )
+
+
+def test_encode_predicts_every_tr_and_parcel(model, clip):
+    responses, meta = vw.encode(
+        model, clip.transcripts, video_path=clip.video_path, return_metadata=True,
+        show_progress=False,
+    )  # fmt: skip
+    assert isinstance(responses, torch.Tensor)
+    assert responses.shape == (clip.n_tr, 1000)
+    assert responses.dtype == torch.float32
+    assert torch.isfinite(responses).all()
+    assert meta["features"]["n_tr"] == clip.n_tr
+    assert meta["features"]["cached"] == {"audio": False, "text": False, "video": False}
+
+
+def test_demo_variant_says_it_is_untrained(model):
+    assert model.label == "demo: untrained weights"
+    assert model.untrained
+    assert model.metadata["label"] == "demo: untrained weights"
+    assert "demo: untrained weights" in repr(model)
+
+
+def test_transcript_edit_reextracts_only_text_and_matches_a_fresh_encode(model, clip, tmp_path):
+    first = model.encode(clip.transcripts, video_path=clip.video_path, show_progress=False)
+    edited = list(clip.transcripts)
+    edited[12] = "A dragon lands on the roof"
+    again, meta = model.encode(
+        edited, video_path=clip.video_path, return_metadata=True, show_progress=False
+    )
+    assert meta["features"]["cached"] == {"audio": True, "text": False, "video": True}
+    assert not torch.allclose(again[12], first[12])
+    fresh = vw.get_encoding_model(
+        vw.MODEL_ID, subject=1, model_variant="demo", device="cpu", feature_cache=False
+    ).encode(edited, video_path=clip.video_path, show_progress=False)
+    torch.testing.assert_close(again, fresh)
+
+
+def test_corrupt_cache_entries_are_recomputed_not_returned(model, clip, tmp_path):
+    first = model.encode(clip.transcripts, video_path=clip.video_path, show_progress=False)
+    for entry in (tmp_path / "features").rglob("*.feat"):
+        data = bytearray(entry.read_bytes())
+        data[-8:] = b"\xff" * 8
+        entry.write_bytes(bytes(data))
+    again, meta = model.encode(
+        clip.transcripts, video_path=clip.video_path, return_metadata=True, show_progress=False
+    )
+    assert meta["features"]["cached"] == {"audio": False, "text": False, "video": False}
+    torch.testing.assert_close(again, first)
+
+
+def test_wrong_transcript_count_names_both_numbers_the_duration_and_the_rule(model, clip):
+    with pytest.raises(StimulusError) as info:
+        model.encode(clip.transcripts[:-1], video_path=clip.video_path, show_progress=False)
+    message = str(info.value)
+    for fragment in ("Got 29 transcript strings", "45.250 s", "floor(45.250 / 1.49) = 30"):
+        assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("stimulus", "fragment"),
+    [("one string", "must be a list of str"), (["a", None], "stimulus[1] is NoneType")],
+)
+def test_stimulus_must_be_a_list_of_str(model, clip, stimulus, fragment):
+    with pytest.raises(StimulusError) as info:
+        model.encode(stimulus, video_path=clip.video_path, show_progress=False)
+    assert fragment in str(info.value)
+
+
+def test_empty_and_non_ascii_lines_are_allowed(model, clip):
+    lines = ["", "café 😀 مرحبا", *clip.transcripts[2:]]
+    out = model.encode(lines, video_path=clip.video_path, show_progress=False)
+    assert torch.isfinite(out).all()
+
+
+def test_movie_without_audio_errors_unless_silence_is_asked_for(tmp_path):
+    movie = write_video(tmp_path / "silent.mp4", seconds=4, audio=False)
+    lines = ["", "hello"]
+    strict = vw.get_encoding_model(vw.MODEL_ID, subject=2, model_variant="demo", device="cpu")
+    with pytest.raises(MediaError, match="missing_audio"):
+        strict.encode(lines, video_path=movie, show_progress=False)
+    lenient = vw.get_encoding_model(
+        vw.MODEL_ID, subject=2, model_variant="demo", device="cpu", missing_audio="silence"
+    )
+    assert lenient.encode(lines, video_path=movie, show_progress=False).shape == (2, 1000)
+
+
+def test_low_mem_use_unloads_each_extractor(clip, tmp_path):
+    model = vw.get_encoding_model(
+        vw.MODEL_ID, subject=3, model_variant="demo", device="cpu", low_mem_use=True,
+        feature_cache=False,
+    )  # fmt: skip
+    model.encode(clip.transcripts, video_path=clip.video_path, show_progress=False)
+    assert model.pipeline._extractors == {}
+
+
+def test_progress_bars_name_the_stages(model, clip, capsys):
+    model.encode(clip.transcripts, video_path=clip.video_path, show_progress=True)
+    assert "features" in capsys.readouterr().err
+
+
+def test_features_follow_the_video_content(model, tmp_path):
+    a = write_video(tmp_path / "a.mp4", seconds=3.2)
+    b = write_video(tmp_path / "b.mp4", seconds=3.2, size=(96, 160))
+    fa = model.extract_features(["x", "y"], a, show_progress=False).features
+    fb = model.extract_features(["x", "y"], b, show_progress=False).features
+    assert not np.allclose(fa["video"], fb["video"])
+    np.testing.assert_array_equal(fa["text"], fb["text"])
