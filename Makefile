@@ -26,6 +26,8 @@ test: $(STAMPS)/python $(BUNDLE) chromium
 	npx vitest run
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/notebooks/sanitize.cfg -p no:playwright -p no:cacheprovider
 	$(PY) -m pytest tests/browser
+	$(PY) bench/bench_model_forward.py --quick
+	$(PY) bench/bench_extraction.py --quick
 
 $(STAMPS)/python: pyproject.toml
 	@mkdir -p $(STAMPS)
