@@ -24,7 +24,8 @@ test: $(STAMPS)/python $(BUNDLE) chromium
 	$(PY) -m ruff check .
 	$(PY) -m pytest tests/unit
 	npx vitest run
-	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/notebooks/sanitize.cfg -p no:playwright -p no:cacheprovider
+	# A fresh cache: the notebooks print which features came from the cache.
+	VIBE_WIDGETS_CACHE=$$(mktemp -d) $(PY) -m pytest --nbval notebooks --nbval-sanitize-with tests/notebooks/sanitize.cfg -p no:playwright -p no:cacheprovider
 	$(PY) -m pytest tests/browser
 	$(PY) bench/bench_model_forward.py --quick
 	$(PY) bench/bench_extraction.py --quick

@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import save_file
 
 from vibe_widgets.engine.config import VIBEConfig
+from vibe_widgets.engine.features.pipeline import transformers_progress
 from vibe_widgets.engine.paths import cache_subdir
 
 __all__ = [
@@ -116,7 +117,8 @@ def ensure_demo_variant(cache_dir: str | os.PathLike | None = None) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=".building-"))
     try:
-        _generate(tmp)
+        with transformers_progress(False):
+            _generate(tmp)
         try:
             os.replace(tmp, folder)
         except OSError:

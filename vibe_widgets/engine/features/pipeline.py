@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,30 @@ from vibe_widgets.engine.media import decode_audio, probe
 from vibe_widgets.engine.timing import count_trs
 from vibe_widgets.errors import CacheError, InvalidParameterError, StimulusError
 
-__all__ = ["MISSING_AUDIO_CHOICES", "FeaturePipeline", "StimulusFeatures", "check_transcripts"]
+__all__ = [
+    "MISSING_AUDIO_CHOICES",
+    "FeaturePipeline",
+    "StimulusFeatures",
+    "check_transcripts",
+    "transformers_progress",
+]
 
 MISSING_AUDIO_CHOICES = ("error", "silence")
+
+
+@contextlib.contextmanager
+def transformers_progress(enabled: bool) -> Iterator[None]:
+    """Let transformers show its loading bars only when ``enabled`` (restored afterwards)."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    if not enabled:
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 def check_transcripts(stimulus: Any) -> list[str]:
@@ -290,7 +312,8 @@ class FeaturePipeline:
                 array = self.cache.get(key)
             result.cached[modality] = array is not None
             if array is None:
-                array = np.asarray(compute(self._extractor(modality)), dtype=np.float32)
+                with transformers_progress(show_progress):
+                    array = np.asarray(compute(self._extractor(modality)), dtype=np.float32)
                 if self.low_mem_use:
                     self._extractors.pop(modality).unload()
                 if key is not None:
