@@ -163,13 +163,16 @@ function render({ model, el }) {
     link.leave();
     joinLink();
   };
-  model.on("change:cursor", onModelCursor);
-  model.on("change:playing", onModelPlaying);
-  model.on("change:video", loadVideo);
-  model.on("change:tr", onGrid);
-  model.on("change:hrf_offset", onGrid);
-  model.on("change:n_tr", onGrid);
-  model.on("change:link_id", onLinkId);
+  const handlers = [
+    ["change:cursor", onModelCursor],
+    ["change:playing", onModelPlaying],
+    ["change:video", loadVideo],
+    ["change:tr", onGrid],
+    ["change:hrf_offset", onGrid],
+    ["change:n_tr", onGrid],
+    ["change:link_id", onLinkId],
+  ];
+  for (const [event, handler] of handlers) model.on(event, handler);
 
   loadVideo();
   paintCursor();
@@ -177,13 +180,7 @@ function render({ model, el }) {
 
   return () => {
     link.leave();
-    model.off("change:cursor", onModelCursor);
-    model.off("change:playing", onModelPlaying);
-    model.off("change:video", loadVideo);
-    model.off("change:tr", onGrid);
-    model.off("change:hrf_offset", onGrid);
-    model.off("change:n_tr", onGrid);
-    model.off("change:link_id", onLinkId);
+    for (const [event, handler] of handlers) model.off(event, handler);
     video.pause();
     if (url) URL.revokeObjectURL(url);
   };

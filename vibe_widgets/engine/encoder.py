@@ -22,11 +22,8 @@ from vibe_widgets.engine.config import (
 )
 from vibe_widgets.engine.demo.variant import DEMO_LABEL, variant_label
 from vibe_widgets.engine.features.cache import FeatureCache
-from vibe_widgets.engine.features.pipeline import (
-    FeaturePipeline,
-    StimulusFeatures,
-    check_transcripts,
-)
+from vibe_widgets.engine.features.pipeline import FeaturePipeline, StimulusFeatures
+from vibe_widgets.engine.features.transcripts import check_transcripts
 from vibe_widgets.engine.hub import ResolvedVariant, find_variant_for_config, resolve_variant
 from vibe_widgets.engine.model import VIBEModel, load_vibe_model
 from vibe_widgets.engine.selection import Selection, resolve_selection

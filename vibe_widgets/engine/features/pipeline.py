@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from vibe_widgets.engine.config import VIBEConfig
 from vibe_widgets.engine.digest import file_digest, text_digest
 from vibe_widgets.engine.features.cache import FeatureCache, extractor_fingerprint
+from vibe_widgets.engine.features.transcripts import check_transcripts
 from vibe_widgets.engine.media import decode_audio, probe
 from vibe_widgets.engine.timing import count_trs
 from vibe_widgets.errors import CacheError, InvalidParameterError, StimulusError
@@ -26,7 +27,6 @@ __all__ = [
     "MISSING_AUDIO_CHOICES",
     "FeaturePipeline",
     "StimulusFeatures",
-    "check_transcripts",
     "transformers_progress",
 ]
 
@@ -46,25 +46,6 @@ def transformers_progress(enabled: bool) -> Iterator[None]:
     finally:
         if was_enabled:
             hf_logging.enable_progress_bar()
-
-
-def check_transcripts(stimulus: Any) -> list[str]:
-    """Return the transcripts as a list of str, or raise naming the first bad item.
-
-    Empty strings are allowed (a TR without words); any Unicode text is allowed.
-    """
-    if isinstance(stimulus, str) or not isinstance(stimulus, (list, tuple)):
-        raise StimulusError(
-            "stimulus must be a list of str, one transcript string per TR, got "
-            f"{type(stimulus).__name__}. Wrap a single string in a list only for a one-TR clip."
-        )
-    for i, item in enumerate(stimulus):
-        if not isinstance(item, str):
-            raise StimulusError(
-                f"stimulus[{i}] is {type(item).__name__} ({item!r}), not str: every TR needs a "
-                'string (use "" for a TR without words).'
-            )
-    return list(stimulus)
 
 
 @dataclass

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from vibe_widgets.errors import InvalidParameterError, ModelLoadError, StimulusError
+from vibe_widgets.engine.features.transcripts import check_transcripts
+from vibe_widgets.errors import InvalidParameterError, ModelLoadError
 
 __all__ = [
     "PRIMING",
@@ -244,20 +245,6 @@ def plan_windows(
         windows.append((ctx, own_start, own_end))
         own_start = own_end
     return windows
-
-
-def _check_transcripts(transcripts: Any) -> list[str]:
-    if isinstance(transcripts, str) or not isinstance(transcripts, (list, tuple)):
-        raise StimulusError(
-            f"transcripts must be a list of str, one per TR, got {type(transcripts).__name__}."
-        )
-    for i, item in enumerate(transcripts):
-        if not isinstance(item, str):
-            raise StimulusError(
-                f"transcripts[{i}] is {type(item).__name__} ({item!r}), not str: every TR "
-                'needs a string (use "" for a TR without words).'
-            )
-    return list(transcripts)
 
 
 def _dtype_kwarg() -> str:
@@ -524,7 +511,7 @@ class TextFeatureExtractor:
             The mean, over the tokens of TR i's line, of the average of the model's last
             ``num_last_hidden_states`` hidden states; zeros for a TR with no tokens.
         """
-        transcripts = _check_transcripts(transcripts)
+        transcripts = check_transcripts(transcripts, "transcripts")
         if not isinstance(metadata, str):
             raise InvalidParameterError(f"metadata must be a str, got {type(metadata).__name__}.")
         n_tr = len(transcripts)
