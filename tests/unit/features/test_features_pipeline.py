@@ -135,3 +135,16 @@ def test_features_follow_the_video_content(model, tmp_path):
     fb = model.extract_features(["x", "y"], b, show_progress=False).features
     assert not np.allclose(fa["video"], fb["video"])
     np.testing.assert_array_equal(fa["text"], fb["text"])
+
+
+def test_clip_shorter_than_one_tr_is_refused_with_its_duration(model, tmp_path):
+    short = write_video(tmp_path / "short.mp4", seconds=1.0)
+    with pytest.raises(StimulusError, match=r"lasts 1\.000 s, shorter than one TR \(1\.49 s\)"):
+        model.encode([], video_path=short, show_progress=False)
+
+
+def test_unreadable_video_is_a_media_error_naming_the_file(model, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
+    with pytest.raises(MediaError, match=r"broken\.mp4"):
+        model.encode(["a"], video_path=broken, show_progress=False)
