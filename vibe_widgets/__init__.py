@@ -28,7 +28,7 @@ from vibe_widgets.errors import (
     StimulusError,
     VibeError,
 )
-from vibe_widgets.widgets import VideoPlayer, export_html
+from vibe_widgets.widgets import NetworkTimecourse, VideoPlayer, export_html
 
 __version__ = "0.1.0"
 
@@ -53,6 +53,7 @@ __all__ = [
     "load_atlas",
     # widgets
     "VideoPlayer",
+    "NetworkTimecourse",
     "export_html",
     # data
     "sample_clip",
