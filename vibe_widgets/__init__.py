@@ -28,7 +28,7 @@ from vibe_widgets.errors import (
     StimulusError,
     VibeError,
 )
-from vibe_widgets.widgets import NetworkTimecourse, VideoPlayer, export_html
+from vibe_widgets.widgets import GlassBrain, NetworkTimecourse, VideoPlayer, export_html
 
 __version__ = "0.1.0"
 
@@ -54,6 +54,7 @@ __all__ = [
     # widgets
     "VideoPlayer",
     "NetworkTimecourse",
+    "GlassBrain",
     "export_html",
     # data
     "sample_clip",
