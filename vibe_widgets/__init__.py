@@ -28,7 +28,14 @@ from vibe_widgets.errors import (
     StimulusError,
     VibeError,
 )
-from vibe_widgets.widgets import GlassBrain, NetworkTimecourse, VideoPlayer, export_html
+from vibe_widgets.widgets import (
+    GlassBrain,
+    NetworkTimecourse,
+    VideoPlayer,
+    export_html,
+    link,
+    unlink,
+)
 
 __version__ = "0.1.0"
 
@@ -55,6 +62,8 @@ __all__ = [
     "VideoPlayer",
     "NetworkTimecourse",
     "GlassBrain",
+    "link",
+    "unlink",
     "export_html",
     # data
     "sample_clip",

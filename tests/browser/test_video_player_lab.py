@@ -25,7 +25,10 @@ def video_time(page: Page) -> float:
 def lab_page(lab_server, browser) -> Page:
     write_notebook(
         lab_server.root / "player.ipynb",
-        ["import vibe_widgets as vw\np = vw.VideoPlayer(vw.sample_clip().video_path)\np"],
+        [
+            "import vibe_widgets as vw\np = vw.VideoPlayer(vw.sample_clip().video_path)\np",
+            "p2 = vw.VideoPlayer(vw.sample_clip().video_path)\np2",
+        ],
     )
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
@@ -46,7 +49,11 @@ def lab_page(lab_server, browser) -> Page:
     page.wait_for_selector(f".vw-video, {stderr}", state="attached", timeout=60_000)
     if not page.locator(".vw-video").count():
         pytest.fail(f"the notebook cell failed:\n{page.locator(stderr).first.inner_text()}")
-    page.wait_for_function("document.querySelector('.vw-video').readyState >= 2", timeout=30_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.vw-video')].length === 2 && "
+        "[...document.querySelectorAll('.vw-video')].every(v => v.readyState >= 2)",
+        timeout=30_000,
+    )
     yield page
     context.close()
 
@@ -54,12 +61,14 @@ def lab_page(lab_server, browser) -> Page:
 def test_player_renders_the_sample_clip(lab_page: Page, artifacts_dir: Path):
     duration = lab_page.evaluate("document.querySelector('.vw-video').duration")
     assert duration == pytest.approx(45.25, abs=0.1)
-    expect(lab_page.locator(".vw-readout")).to_contain_text("TR 0 of 0\u201329")
-    lab_page.locator(".vw-player").screenshot(path=str(artifacts_dir / "video_player_lab.png"))
+    expect(lab_page.locator(".vw-readout").first).to_contain_text("TR 0 of 0\u201329")
+    lab_page.locator(".vw-player").first.screenshot(
+        path=str(artifacts_dir / "video_player_lab.png")
+    )
 
 
 def test_scrubbing_in_the_browser_moves_the_kernel_cursor(lab_page: Page):
-    slider = lab_page.locator(".vw-scrub")
+    slider = lab_page.locator(".vw-scrub").first
     slider.fill("17")
     lab_page.wait_for_function("document.querySelector('.vw-player').dataset.cursor === '17'")
     assert video_time(lab_page) == pytest.approx(17 * TR, abs=0.01)
@@ -75,7 +84,7 @@ def test_setting_the_cursor_in_the_kernel_seeks_the_video(lab_page: Page):
         f"Math.abs(document.querySelector('.vw-video').currentTime - {25 * TR}) < 0.01",
         timeout=10_000,
     )
-    expect(lab_page.locator(".vw-readout")).to_contain_text("TR 25 of")
+    expect(lab_page.locator(".vw-readout").first).to_contain_text("TR 25 of")
 
 
 def test_playing_advances_the_cursor_in_the_kernel(lab_page: Page):
@@ -91,3 +100,20 @@ def test_playing_advances_the_cursor_in_the_kernel(lab_page: Page):
     kernel(lab_page, "p.playing = False")
     lab_page.wait_for_function("document.querySelector('.vw-video').paused")
     assert kernel(lab_page, "print(p.playing)") == "False"
+
+
+def test_views_link_and_unlink_from_python(lab_page: Page):
+    players = lab_page.locator(".vw-player")
+    kernel(lab_page, "p.cursor = 3\np2.cursor = 9")
+    kernel(lab_page, "link_id = vw.link(p, p2)")
+    lab_page.locator(".vw-scrub").first.fill("14")
+    expect(players.nth(1)).to_have_attribute("data-cursor", "14")
+    lab_page.wait_for_function(
+        "async () => (await (" + KERNEL_EXEC_JS + ")('print(p2.cursor)')).trim() === '14'",
+        timeout=10_000,
+    )
+    kernel(lab_page, "vw.unlink(p2)")
+    lab_page.locator(".vw-scrub").first.fill("21")
+    expect(players.first).to_have_attribute("data-cursor", "21")
+    lab_page.wait_for_timeout(500)
+    expect(players.nth(1)).to_have_attribute("data-cursor", "14")
