@@ -1,0 +1,415 @@
+"""TranscriptEditor: one editable line of transcript per TR, synced to a TR cursor."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import traitlets
+
+from vibe_widgets.engine.timing import DEFAULT_TR, check_tr
+from vibe_widgets.errors import InvalidParameterError
+from vibe_widgets.widgets._base import BundledWidget
+
+__all__ = ["TranscriptEditor"]
+
+# Older states kept for undo(); a long editing session must not grow without bound.
+MAX_UNDO = 100
+TSV_HEADER = ["tr_index", "onset", "offset", "text"]
+# TSV cells are one line without tabs: these characters are written as backslash escapes.
+_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_TSV_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+class _TraitParameterError(InvalidParameterError, traitlets.TraitError):
+    """An InvalidParameterError that traitlets also recognises as a TraitError.
+
+    ipywidgets applies a front-end message inside ``hold_trait_notifications``, which
+    rolls the new values back only on TraitError: any other error would leave the
+    rejected value in place.
+    """
+
+    def __reduce__(self):
+        # Pickled (e.g. across processes) as the public class.
+        return (InvalidParameterError, self.args)
+
+
+# Tracebacks show it as the public error users catch.
+_TraitParameterError.__module__ = InvalidParameterError.__module__
+_TraitParameterError.__name__ = _TraitParameterError.__qualname__ = "InvalidParameterError"
+
+
+def _check_lines(value: Any, n_tr: int | None, what: str = "transcripts") -> list[str]:
+    """``value`` as a list of str, of length ``n_tr`` when given; else InvalidParameterError."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise InvalidParameterError(
+            f"{what} must be a list of str (one line per TR), got {type(value).__name__}."
+        )
+    lines = list(value)
+    bad = [i for i, line in enumerate(lines) if not isinstance(line, str)]
+    if bad:
+        i = bad[0]
+        raise InvalidParameterError(
+            f"{what} must hold only str (use '' for a silent TR); item {i} is "
+            f"{type(lines[i]).__name__} {lines[i]!r}."
+        )
+    if n_tr is not None and len(lines) != n_tr:
+        raise InvalidParameterError(
+            f"{what} has {len(lines)} lines but this editor has n_tr={n_tr} TRs; the count "
+            "cannot change: edit lines in place (use '' for a TR without speech)."
+        )
+    return lines
+
+
+def _tsv_escape(text: str) -> str:
+    return "".join(_TSV_ESCAPES.get(ch, ch) for ch in text)
+
+
+def _tsv_unescape(text: str) -> str:
+    out: list[str] = []
+    chars = iter(text)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, "")
+            # An unknown escape is kept literally, so hand-written files still load.
+            out.append(_TSV_UNESCAPES.get(nxt, "\\" + nxt))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".tsv"):
+        return suffix[1:]
+    raise InvalidParameterError(
+        f"'{path}' has extension {suffix or '(none)'!r}; transcripts are saved and loaded as "
+        ".json or .tsv."
+    )
+
+
+def _read_file(path: str | os.PathLike) -> tuple[float | None, list[str]]:
+    """The TR (None when the file does not say) and the lines stored in ``path``."""
+    path = Path(path).expanduser()
+    kind = _format_of(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidParameterError(f"cannot read transcripts from '{path}': {error}") from error
+    if kind == "json":
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise InvalidParameterError(f"'{path}' is not valid JSON: {error}") from error
+        if not isinstance(data, dict) or "transcripts" not in data:
+            raise InvalidParameterError(
+                f"'{path}' must hold an object with keys tr, n_tr and transcripts."
+            )
+        lines = _check_lines(data["transcripts"], None, what=f"'{path}' transcripts")
+        n_tr = data.get("n_tr", len(lines))
+        if n_tr != len(lines):
+            raise InvalidParameterError(
+                f"'{path}' says n_tr={n_tr} but holds {len(lines)} transcripts."
+            )
+        tr = data.get("tr")
+        return (check_tr(tr) if tr is not None else None), lines
+    rows = raw.split("\n")
+    # Only "\n" separates rows: str.splitlines would also split on U+2028 etc. inside text.
+    rows = [row[:-1] if row.endswith("\r") else row for row in rows]
+    if rows and rows[-1] == "":
+        rows.pop()
+    if not rows or rows[0].split("\t") != TSV_HEADER:
+        raise InvalidParameterError(
+            f"'{path}' must start with the header line {chr(9).join(TSV_HEADER)!r} (tab-separated)."
+        )
+    lines: list[str] = []
+    tr = None
+    for number, row in enumerate(rows[1:], start=2):
+        cells = row.split("\t")
+        try:
+            if len(cells) != 4:
+                raise ValueError(f"{len(cells)} tab-separated cells instead of 4")
+            index, onset, offset = int(cells[0]), float(cells[1]), float(cells[2])
+        except ValueError as error:
+            raise InvalidParameterError(f"'{path}' line {number}: {error}") from error
+        if index != len(lines):
+            raise InvalidParameterError(
+                f"'{path}' line {number}: tr_index {index}, expected {len(lines)} "
+                "(rows must list TRs 0, 1, 2, ... in order)."
+            )
+        if tr is None:
+            tr = check_tr(round(offset - onset, 9))
+        lines.append(_tsv_unescape(cells[3]))
+    return tr, lines
+
+
+def _as_trait_error(validator):
+    """Re-raise a validator's InvalidParameterError as a _TraitParameterError."""
+
+    def wrapped(self, proposal):
+        try:
+            return validator(self, proposal)
+        except InvalidParameterError as error:
+            if isinstance(error, traitlets.TraitError):
+                raise
+            raise _TraitParameterError(str(error)) from None
+
+    wrapped.__name__ = validator.__name__
+    wrapped.__doc__ = validator.__doc__
+    return wrapped
+
+
+class _HybridMethod:
+    """A method that receives the class when called on it and the instance otherwise."""
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj, cls):
+        target = cls if obj is None else obj
+        return self.func.__get__(target, cls)
+
+
+class TranscriptEditor(BundledWidget):
+    """Read and correct a movie's transcript, one editable line per TR.
+
+    Each row shows the TR's start time ("m:ss.s") and its text; the current TR is
+    highlighted and kept in view. Click a row to move the cursor (linked views follow);
+    Up/Down move it, Enter edits the current row, Enter commits, Escape cancels;
+    Ctrl+Z or the undo button reverts the last edit. The number of lines never changes:
+    pasted newlines become spaces.
+
+    Parameters
+    ----------
+    transcripts : sequence of str, length n_tr
+        One line per TR ('' for a TR without speech); fixes ``n_tr``.
+    tr : float
+        Repetition time in seconds.
+    cursor : int
+        Initial TR index.
+    link_id : str
+        Views with the same non-empty ``link_id`` share one cursor in the browser.
+    read_only : bool
+        Show the transcript without allowing edits.
+
+    Attributes
+    ----------
+    n_tr : int
+        Number of TRs (lines); fixed at construction.
+    original : list of str, length n_tr
+        The lines given to the constructor.
+    edited : list of int
+        TR indices whose line differs from ``original``, ascending.
+    """
+
+    _bundle = "transcript_editor"
+
+    # Items are checked by _valid_transcripts, whose message names the bad item.
+    transcripts = traitlets.List().tag(sync=True)
+    _original = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    tr = traitlets.Float(DEFAULT_TR).tag(sync=True)
+    n_tr = traitlets.Int(0).tag(sync=True)
+    cursor = traitlets.Int(0).tag(sync=True)
+    link_id = traitlets.Unicode("").tag(sync=True)
+    edited = traitlets.List(traitlets.Int()).tag(sync=True)
+    read_only = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(
+        self,
+        transcripts: Sequence[str],
+        *,
+        tr: float = DEFAULT_TR,
+        cursor: int = 0,
+        link_id: str = "",
+        read_only: bool = False,
+    ) -> None:
+        lines = _check_lines(transcripts, None)
+        if not lines:
+            raise InvalidParameterError(
+                "transcripts is empty: the editor needs one line per TR (at least one TR)."
+            )
+        self._history: list[list[str]] = []
+        self._ready = False
+        super().__init__(
+            n_tr=len(lines),
+            _original=list(lines),
+            transcripts=list(lines),
+            tr=check_tr(tr),
+            cursor=cursor,
+            link_id=link_id,
+            read_only=read_only,
+        )
+        self._ready = True
+        # Construction is not an edit: nothing to undo yet.
+        self._history.clear()
+
+    @property
+    def original(self) -> list[str]:
+        """The constructor's lines (a copy: the original is never modified)."""
+        return list(self._original)
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether :meth:`undo` has an earlier state to go back to."""
+        return bool(self._history)
+
+    @traitlets.validate("transcripts")
+    @_as_trait_error
+    def _valid_transcripts(self, proposal: traitlets.Bunch) -> list[str]:
+        return _check_lines(proposal["value"], self.n_tr)
+
+    @traitlets.validate("n_tr")
+    @_as_trait_error
+    def _valid_n_tr(self, proposal: traitlets.Bunch) -> int:
+        if getattr(self, "_ready", False) and proposal["value"] != len(self.transcripts):
+            raise InvalidParameterError(
+                f"n_tr is fixed by the transcripts ({len(self.transcripts)} lines); "
+                f"cannot set it to {proposal['value']!r}."
+            )
+        return proposal["value"]
+
+    @traitlets.validate("tr")
+    @_as_trait_error
+    def _valid_tr(self, proposal: traitlets.Bunch) -> float:
+        return check_tr(proposal["value"])
+
+    @traitlets.validate("cursor")
+    @_as_trait_error
+    def _valid_cursor(self, proposal: traitlets.Bunch) -> int:
+        value = proposal["value"]
+        if not 0 <= value < max(self.n_tr, 1):
+            raise InvalidParameterError(
+                f"cursor {value} is outside the transcript's TRs 0..{self.n_tr - 1} "
+                f"({self.n_tr} lines)."
+            )
+        return value
+
+    @traitlets.validate("edited")
+    def _valid_edited(self, proposal: traitlets.Bunch) -> list[int]:
+        # Derived state: whatever is proposed (e.g. by the browser), it is recomputed.
+        return self._diff()
+
+    def _diff(self) -> list[int]:
+        # Not strict: while a browser message is validated, a rejected list of the wrong
+        # length may briefly be in place; its own validator reports it and rolls back.
+        pairs = zip(self._original, self.transcripts, strict=False)
+        return [i for i, (before, now) in enumerate(pairs) if before != now]
+
+    @traitlets.observe("transcripts")
+    def _on_transcripts(self, change: traitlets.Bunch) -> None:
+        # At construction the old value is traitlets' Undefined, not a list.
+        old = list(change["old"]) if isinstance(change["old"], list) else []
+        new = list(change["new"])
+        # Going back to the state before the last change is an undo (also when the browser
+        # undoes), so the Python and browser stacks stay in step.
+        if self._history and new == self._history[-1]:
+            self._history.pop()
+        elif old and old != new:
+            self._history.append(old)
+            del self._history[:-MAX_UNDO]
+        self.edited = self._diff()
+
+    def undo(self) -> bool:
+        """Revert the last change of ``transcripts``.
+
+        Returns
+        -------
+        bool
+            True if a change was reverted, False if there was nothing to undo.
+        """
+        if not self._history:
+            return False
+        self.transcripts = list(self._history[-1])
+        return True
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the transcripts to ``path``: JSON (``.json``) or TSV (``.tsv``).
+
+        JSON holds ``{"tr", "n_tr", "transcripts"}``; TSV has the header
+        ``tr_index onset offset text`` with TR times in seconds, and tabs, newlines and
+        backslashes in the text written as ``\\t``, ``\\n``, ``\\\\``. The file is
+        replaced atomically, so a failed save leaves an existing file intact.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
+        out = Path(path).expanduser()
+        kind = _format_of(out)
+        if kind == "json":
+            payload = {"tr": self.tr, "n_tr": self.n_tr, "transcripts": list(self.transcripts)}
+            text = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+        else:
+            rows = ["\t".join(TSV_HEADER)]
+            for i, line in enumerate(self.transcripts):
+                # Rounded so 3 * 1.49 prints as 4.47, not 4.470000000000001.
+                onset, offset = round(i * self.tr, 9), round((i + 1) * self.tr, 9)
+                rows.append(f"{i}\t{onset!r}\t{offset!r}\t{_tsv_escape(line)}")
+            text = "\n".join(rows) + "\n"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=out.suffix, dir=out.parent, prefix=".transcripts-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            os.replace(tmp, out)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return out
+
+    @_HybridMethod
+    def load(self_or_cls, path: str | os.PathLike, **kwargs: Any) -> TranscriptEditor:
+        """Read transcripts saved by :meth:`save` (``.json`` or ``.tsv``).
+
+        On the class, ``TranscriptEditor.load(path, **kwargs)`` returns a new editor (TR
+        from the file unless ``tr=`` is given). On an editor, ``editor.load(path)``
+        replaces its lines (an undoable change; ``tr`` is kept) after checking that the
+        file has exactly ``n_tr`` lines; on any error the editor is left unchanged.
+
+        Returns
+        -------
+        TranscriptEditor
+            The new editor, or the editor itself.
+        """
+        tr, lines = _read_file(path)
+        if isinstance(self_or_cls, type):
+            if tr is not None:
+                kwargs.setdefault("tr", tr)
+            return self_or_cls(lines, **kwargs)
+        if kwargs:
+            raise InvalidParameterError(
+                f"editor.load(path) takes no options, got {sorted(kwargs)}; use "
+                "TranscriptEditor.load(path, ...) for a new editor."
+            )
+        editor = self_or_cls
+        if len(lines) != editor.n_tr:
+            raise InvalidParameterError(
+                f"'{Path(path)}' holds {len(lines)} transcripts but this editor has "
+                f"n_tr={editor.n_tr}; nothing was changed."
+            )
+        editor.transcripts = lines
+        return editor
+
+    def __repr__(self) -> str:
+        return (
+            f"TranscriptEditor(n_tr={self.n_tr}, tr={self.tr}, cursor={self.cursor}, "
+            f"edited={len(self.edited)}, link_id={self.link_id!r}, read_only={self.read_only})"
+        )
+
+    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
+        """Write a self-contained offline HTML page of this editor (no kernel, no CDN).
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
+        from vibe_widgets.widgets.html_export import export_html
+
+        return export_html([self], path, title=title or "vibe-widgets: transcript")
