@@ -29,8 +29,10 @@ from vibe_widgets.errors import (
     VibeError,
 )
 from vibe_widgets.widgets import (
+    Explorer,
     GlassBrain,
     NetworkTimecourse,
+    TranscriptEditor,
     VideoPlayer,
     export_html,
     link,
@@ -59,7 +61,9 @@ __all__ = [
     "NETWORKS",
     "load_atlas",
     # widgets
+    "Explorer",
     "VideoPlayer",
+    "TranscriptEditor",
     "NetworkTimecourse",
     "GlassBrain",
     "link",

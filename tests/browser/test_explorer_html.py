@@ -1,0 +1,55 @@
+"""The Explorer exported to offline HTML: all four views render and follow one cursor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+import vibe_widgets as vw
+from vibe_widgets.widgets.explorer import Explorer
+
+TR = 1.49
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    clip = vw.sample_clip()
+    model = vw.get_encoding_model(vw.MODEL_ID, subject=1, model_variant="demo", device="cpu")
+    explorer = Explorer(model, clip.video_path, clip.transcripts, show_progress=False)
+    return explorer.to_html(tmp_path_factory.mktemp("explorer") / "explorer.html")
+
+
+@pytest.fixture
+def page(context: BrowserContext, exported: Path) -> Page:
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("file:", "blob:", "data:"))
+            else route.abort()
+        ),
+    )
+    page = context.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1300})
+    page.goto(exported.as_uri())
+    page.wait_for_function(
+        "document.querySelector('.vw-video') && document.querySelector('.vw-video').readyState >= 1"
+        " && document.querySelectorAll('canvas').length >= 2",
+        timeout=30_000,
+    )
+    return page
+
+
+def test_scrubbing_the_video_moves_every_view(page: Page, artifacts_dir: Path):
+    page.locator(".vw-scrub").fill("12")
+    for selector in (".vw-player", "[data-cursor]"):
+        expect(page.locator(selector).first).to_have_attribute("data-cursor", "12")
+    cursors = page.evaluate(
+        "[...document.querySelectorAll('[data-cursor]')].map(e => e.dataset.cursor)"
+    )
+    assert len(cursors) >= 4
+    assert set(cursors) == {"12"}
+    expect(page.get_by_text("Model: demo: untrained weights")).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "explorer_html.png"), full_page=True)

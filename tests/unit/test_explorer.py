@@ -1,0 +1,61 @@
+"""Explorer on the kernel side: encode on construction, live re-encode after an edit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import vibe_widgets as vw
+from vibe_widgets.engine.features.cache import FeatureCache
+from vibe_widgets.errors import InvalidParameterError
+from vibe_widgets.widgets.explorer import Explorer
+
+
+@pytest.fixture(scope="module")
+def explorer(tmp_path_factory: pytest.TempPathFactory) -> Explorer:
+    clip = vw.sample_clip()
+    model = vw.get_encoding_model(
+        vw.MODEL_ID, subject=1, model_variant="demo", device="cpu",
+        feature_cache=FeatureCache(tmp_path_factory.mktemp("features")),
+    )  # fmt: skip
+    return Explorer(model, clip.video_path, clip.transcripts, show_progress=False)
+
+
+def test_views_share_one_link_and_show_the_demo_banner(explorer: Explorer):
+    views = (explorer.player, explorer.editor, explorer.brain, explorer.timecourse)
+    assert len({v.link_id for v in views}) == 1
+    assert explorer.link_id
+    assert explorer.banner.value == "Model: demo: untrained weights"
+    assert explorer.responses.shape == (30, 1000)
+    assert explorer.timecourse.n_tr == explorer.brain.n_tr == explorer.editor.n_tr == 30
+
+
+def test_an_edit_reencodes_keeps_the_original_and_reuses_cached_media(explorer: Explorer):
+    before = explorer.responses.copy()
+    lines = explorer.transcripts
+    lines[8] = "A storm breaks over the forest"
+    explorer.editor.transcripts = lines
+    assert not np.allclose(explorer.responses[8], before[8])
+    np.testing.assert_array_equal(explorer.original_responses, before)
+    assert explorer.timecourse.compare is not None
+    assert "re-encoded" in explorer.status.value
+    _, meta = explorer.model.encode(
+        lines, video_path=explorer.video_path, return_metadata=True, show_progress=False
+    )
+    assert meta["features"]["cached"] == {"audio": True, "text": True, "video": True}
+
+
+def test_selecting_a_parcel_shows_its_timecourse(explorer: Explorer):
+    explorer.brain.selected_parcel = 17
+    assert explorer.timecourse.parcels == [17]
+    explorer.brain.selected_parcel = -1
+    assert explorer.timecourse.parcels == []
+
+
+def test_a_model_with_a_selection_is_refused():
+    model = vw.get_encoding_model(
+        vw.MODEL_ID, subject=1, model_variant="demo", device="cpu", selection={"roi": ["Vis"]}
+    )
+    clip = vw.sample_clip()
+    with pytest.raises(InvalidParameterError, match="without a selection"):
+        Explorer(model, clip.video_path, clip.transcripts, show_progress=False)

@@ -1,0 +1,149 @@
+"""Explorer: the movie, its transcript, the glass brain and the network timecourses, linked."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ipywidgets
+import numpy as np
+
+from vibe_widgets.engine.encoder import EncodingModel
+from vibe_widgets.errors import InvalidParameterError, VibeError
+from vibe_widgets.widgets.glass_brain import GlassBrain
+from vibe_widgets.widgets.html_export import export_html
+from vibe_widgets.widgets.linking import link
+from vibe_widgets.widgets.network_timecourse import NetworkTimecourse
+from vibe_widgets.widgets.transcript_editor import TranscriptEditor
+from vibe_widgets.widgets.video_player import VideoPlayer
+
+__all__ = ["Explorer"]
+
+
+class Explorer(ipywidgets.VBox):
+    """Scrub a movie and watch the predicted brain; edit a line and see the prediction change.
+
+    Encodes on construction, then lays out a `VideoPlayer`, a `TranscriptEditor`, a
+    `GlassBrain` and a `NetworkTimecourse` on one shared cursor (linked in the browser,
+    so scrubbing never waits for the kernel). Committing an edit in the transcript
+    re-encodes: audio and video features come from the cache, so it costs one text pass
+    and one model pass; the first prediction stays in the timecourse for comparison.
+
+    Parameters
+    ----------
+    model : EncodingModel
+        From `get_encoding_model`, with a subject (or pass ``subject``).
+    video_path : str or Path
+        The movie.
+    transcripts : list of str
+        One string per TR, ``floor(duration / tr)`` of them.
+    subject : int, optional
+        Overrides the model's subject.
+    hrf_offset : float
+        Seconds by which the cursor lags the video (see `VideoPlayer`).
+    show_progress : bool
+        Progress bars for the first encode.
+
+    Attributes
+    ----------
+    responses : ndarray of shape (n_tr, n_parcels)
+        The current prediction (float32).
+    original_responses : ndarray of shape (n_tr, n_parcels)
+        The prediction for the transcripts given at construction.
+    """
+
+    def __init__(
+        self,
+        model: EncodingModel,
+        video_path: str | os.PathLike,
+        transcripts: Sequence[str],
+        *,
+        subject: int | None = None,
+        hrf_offset: float = 0.0,
+        show_progress: bool = True,
+    ) -> None:
+        if not isinstance(model, EncodingModel):
+            raise InvalidParameterError(
+                f"model must be an EncodingModel from get_encoding_model(), got "
+                f"{type(model).__name__}."
+            )
+        if model.n_outputs != model.config.num_rois:
+            raise InvalidParameterError(
+                "The Explorer shows all 1000 parcels: load the model without a selection "
+                f"(this one outputs {model.n_outputs})."
+            )
+        self.model, self.video_path, self.subject = model, Path(video_path), subject
+        encoded = model.encode(
+            list(transcripts), video_path=video_path, subject=subject, show_progress=show_progress
+        )
+        self.original_responses = self.responses = encoded.numpy()
+        tr = model.config.tr
+        self.player = VideoPlayer(video_path, tr=tr, hrf_offset=hrf_offset)
+        self.editor = TranscriptEditor(list(transcripts), tr=tr)
+        self.brain = GlassBrain(self.responses, tr=tr)
+        self.timecourse = NetworkTimecourse(self.responses, tr=tr)
+        self.link_id = link(self.player, self.editor, self.brain, self.timecourse)
+        # Text, never HTML: the label comes from a variant's config.json.
+        self.banner = ipywidgets.Label(_banner_text(model))
+        self.status = ipywidgets.Label(f"encoded {self.responses.shape[0]} TRs")
+        self.editor.observe(self._on_edit, names="transcripts")
+        self.brain.observe(self._on_select, names="selected_parcel")
+        super().__init__(
+            [
+                self.banner,
+                ipywidgets.HBox([self.player, self.editor]),
+                self.brain,
+                self.timecourse,
+                self.status,
+            ]
+        )
+
+    @property
+    def transcripts(self) -> list[str]:
+        """The transcripts as currently edited."""
+        return list(self.editor.transcripts)
+
+    def _on_edit(self, change: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        try:
+            encoded = self.model.encode(
+                list(change["new"]),
+                video_path=self.video_path,
+                subject=self.subject,
+                show_progress=False,
+            )
+        except VibeError as error:
+            # The edit stays in the editor; only the prediction is not updated.
+            self.status.value = f"re-encode failed: {error}"
+            return
+        self.responses = encoded.numpy()
+        unchanged = np.array_equal(self.responses, self.original_responses)
+        compare = None if unchanged else self.original_responses
+        self.timecourse.set_responses(self.responses, compare=compare)
+        self.brain.set_responses(self.responses)
+        self.status.value = f"re-encoded after an edit in {time.perf_counter() - started:.2f} s"
+
+    def _on_select(self, change: dict[str, Any]) -> None:
+        parcel = change["new"]
+        self.timecourse.parcels = [] if parcel < 0 else [int(parcel)]
+
+    def to_html(self, path: str | os.PathLike, *, title: str = "vibe-widgets Explorer") -> Path:
+        """A self-contained offline page of the Explorer that scrubs, plays and links."""
+        return export_html([self], path, title=title)
+
+    def __repr__(self) -> str:
+        return (
+            f"Explorer('{self.video_path.name}', n_tr={self.responses.shape[0]}, "
+            f"{_banner_text(self.model)!r})"
+        )
+
+
+def _banner_text(model: EncodingModel) -> str:
+    if model.label:
+        return f"Model: {model.label}"
+    if model.untrained:
+        return "Model: UNTRAINED (random weights): predictions are meaningless"
+    return f"Model: {model.variant.name if model.variant else 'VIBE'}"
