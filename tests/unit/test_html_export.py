@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -51,3 +52,13 @@ def test_export_refuses_non_widgets_and_directories(tmp_path: Path):
     player = VideoPlayer(vibe_widgets.sample_clip().video_path)
     with pytest.raises(InvalidParameterError, match="is a directory"):
         export_html([player], tmp_path)
+
+
+def test_page_gets_the_usual_file_mode_not_a_private_temp_mode(tmp_path: Path):
+    player = VideoPlayer(vibe_widgets.sample_clip().video_path)
+    old = os.umask(0o022)
+    try:
+        page = player.to_html(tmp_path / "page.html")
+    finally:
+        os.umask(old)
+    assert page.stat().st_mode & 0o777 == 0o644

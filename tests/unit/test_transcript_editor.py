@@ -295,3 +295,13 @@ def test_errors_read_and_pickle_as_invalid_parameter_error(editor: TranscriptEdi
     again = pickle.loads(pickle.dumps(info.value))
     assert type(again) is InvalidParameterError
     assert str(again) == str(info.value)
+
+
+def test_saved_transcripts_get_the_usual_file_mode(tmp_path):
+    editor = TranscriptEditor(["a", "b"])
+    old = os.umask(0o022)
+    try:
+        path = editor.save(tmp_path / "lines.json")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

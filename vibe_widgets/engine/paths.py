@@ -23,3 +23,14 @@ def cache_subdir(name: str, root: str | Path | None = None) -> Path:
     folder = (Path(root).expanduser() if root is not None else cache_root()) / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def make_shareable(fd: int) -> None:
+    """Give a file made by ``tempfile.mkstemp`` (mode 0600) the mode a new file normally gets.
+
+    Files the user asked for (HTML pages, saved transcripts) are renamed into place from a
+    temporary file; without this they would be readable by their owner only.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)

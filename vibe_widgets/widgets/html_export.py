@@ -13,6 +13,7 @@ from pathlib import Path
 import ipywidgets
 from ipywidgets.embed import embed_data
 
+from vibe_widgets.engine.paths import make_shareable
 from vibe_widgets.errors import InvalidParameterError, VibeError
 from vibe_widgets.widgets._assets import read_static
 
@@ -128,6 +129,7 @@ def export_html(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".html", dir=out.parent, prefix=".export-")
+    make_shareable(fd)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(page)

@@ -11,6 +11,7 @@ from typing import Any
 
 import traitlets
 
+from vibe_widgets.engine.paths import make_shareable
 from vibe_widgets.engine.timing import DEFAULT_TR, check_tr
 from vibe_widgets.errors import InvalidParameterError
 from vibe_widgets.widgets._base import BundledWidget
@@ -354,6 +355,7 @@ class TranscriptEditor(BundledWidget):
             text = "\n".join(rows) + "\n"
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=out.suffix, dir=out.parent, prefix=".transcripts-")
+        make_shareable(fd)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
