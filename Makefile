@@ -29,6 +29,7 @@ test: $(STAMPS)/python $(BUNDLE) chromium
 	$(PY) -m pytest tests/browser
 	$(PY) bench/bench_model_forward.py --quick
 	$(PY) bench/bench_extraction.py --quick
+	$(PY) bench/bench_widgets.py --quick
 
 $(STAMPS)/python: pyproject.toml
 	@mkdir -p $(STAMPS)
