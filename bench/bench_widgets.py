@@ -67,16 +67,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="60 TRs (CI)")
     parser.add_argument("--trs", type=int, default=600)
+    parser.add_argument(
+        "--views", default="editor,brain,timecourse", help="comma-separated subset to time"
+    )
     args = parser.parse_args(argv)
     n_tr = 60 if args.quick else args.trs
     rng = np.random.default_rng(0)
     responses = rng.standard_normal((n_tr, 1000)).astype(np.float32)
     link_id = "bench"
-    views = [
-        vw.TranscriptEditor([f"line {i}" for i in range(n_tr)], link_id=link_id),
-        vw.GlassBrain(responses, link_id=link_id),
-        vw.NetworkTimecourse(responses, link_id=link_id),
-    ]
+    makers = {
+        "editor": lambda: vw.TranscriptEditor([f"line {i}" for i in range(n_tr)], link_id=link_id),
+        "brain": lambda: vw.GlassBrain(responses, link_id=link_id),
+        "timecourse": lambda: vw.NetworkTimecourse(responses, link_id=link_id),
+    }
+    names = args.views.split(",")
+    views = [makers[name]() for name in names]
     with tempfile.TemporaryDirectory() as tmp:
         page_path = vw.export_html(views, Path(tmp) / "bench.html")
         with sync_playwright() as p:
@@ -84,8 +89,7 @@ def main(argv: list[str] | None = None) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1200})
             page.goto(page_path.as_uri())
             page.wait_for_function(
-                "document.querySelectorAll('canvas').length >= 2 && "
-                f"globalThis.__vibeWidgetsCursorBus?.get('{link_id}')?.size >= 3",
+                f"globalThis.__vibeWidgetsCursorBus?.get('{link_id}')?.size >= {len(views)}",
                 timeout=60_000,
             )
             result = page.evaluate(MEASURE_JS, [link_id, n_tr])
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         "no cursor change (baseline)": result["baseline"],
         "cursor change, all views repaint": result["scrub"],
     }
-    print(f"Cursor -> editor + glass brain (1000 parcels) + timecourse repainted, {n_tr} TRs")
+    print(f"Cursor -> {' + '.join(names)} repainted (1000 parcels), {n_tr} TRs")
     print(f"{'':<34}{'work ms':>9}{'p95':>8}{'frames ms':>11}{'p95':>8}")
     stats = {}
     for name, samples in rows.items():
