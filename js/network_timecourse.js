@@ -100,6 +100,17 @@ function render({ model, el }) {
     ctx.fill();
   }
 
+  // The lines, axes and bands change only with the data, size, hidden networks or parcels:
+  // they are drawn once into an offscreen canvas, and a cursor move only copies it and
+  // draws the cursor (stroking every line each frame costs a frame in software raster).
+  const base = document.createElement("canvas");
+  let baseDirty = true;
+
+  function invalidate() {
+    baseDirty = true;
+    scheduleDraw();
+  }
+
   function draw() {
     frame = null;
     const css = cssSize();
@@ -107,10 +118,34 @@ function render({ model, el }) {
     if (canvas.width !== size.width || canvas.height !== size.height) {
       canvas.width = size.width;
       canvas.height = size.height;
+      baseDirty = true;
     }
     canvas.style.width = `${css.width}px`;
     canvas.style.height = `${css.height}px`;
+    if (baseDirty) {
+      drawBase(css, size);
+      baseDirty = false;
+    }
     const ctx = canvas.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(base, 0, 0);
+    const n = nTr();
+    if (!data || !data.means || n < 1) return;
+    ctx.setTransform(size.ratio, 0, 0, size.ratio, 0, 0);
+    const area = plotArea(css.width, css.height, MARGIN);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(area.left, area.top, area.width, area.height);
+    ctx.clip();
+    drawCursorLines(ctx, n, area);
+    ctx.restore();
+  }
+
+  function drawBase(css, size) {
+    base.width = size.width;
+    base.height = size.height;
+    const ctx = base.getContext("2d");
     // Draw in CSS pixels; the transform maps them onto the devicePixelRatio backing store.
     ctx.setTransform(size.ratio, 0, 0, size.ratio, 0, 0);
     ctx.clearRect(0, 0, css.width, css.height);
@@ -193,6 +228,10 @@ function render({ model, el }) {
       ctx.strokeStyle = net.color;
       line(ctx, row(data.means, net.i), n, area, range);
     }
+    ctx.restore();
+  }
+
+  function drawCursorLines(ctx, n, area) {
     if (hover !== null && hover !== cursor) {
       ctx.strokeStyle = "rgba(0,0,0,0.25)";
       ctx.lineWidth = 1;
@@ -209,7 +248,6 @@ function render({ model, el }) {
     ctx.moveTo(cx, area.top);
     ctx.lineTo(cx, area.top + area.height);
     ctx.stroke();
-    ctx.restore();
   }
 
   function scheduleDraw() {
@@ -351,12 +389,12 @@ function render({ model, el }) {
     applyCursor(cursor, "grid");
     paintLegend();
     paintTooltip();
-    scheduleDraw();
+    invalidate();
   };
   const onHidden = () => {
     paintLegend();
     paintTooltip();
-    scheduleDraw();
+    invalidate();
   };
   const onModelCursor = () => applyCursor(model.get("cursor"), "model");
   const onLinkId = () => {
@@ -365,7 +403,7 @@ function render({ model, el }) {
   };
   const onTitle = () => {
     paintTitle();
-    scheduleDraw();
+    invalidate();
   };
   const handlers = [
     ["change:cursor", onModelCursor],
