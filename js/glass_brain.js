@@ -10,8 +10,8 @@ import {
   projectCentroids,
   toPixel,
 } from "./lib/brain_logic.js";
-import { join } from "./lib/bus.js";
 import { cssGradient, cssTable, tableIndex } from "./lib/colormap.js";
+import { linkedCursor } from "./lib/linked_cursor.js";
 import { clampCursor } from "./lib/cursor.js";
 
 const TABLE_SIZE = 256;
@@ -220,29 +220,17 @@ function render({ model, el }) {
     return { i: -1, x, y };
   }
 
-  function applyCursor(value, origin) {
-    const c = clampCursor(value, model.get("n_tr"));
-    const changed = c !== cursor;
+  // Every cursor change goes through here; linkedCursor keeps model and link in step.
+  const sync = linkedCursor(model, (c, origin, changed) => {
     cursor = c;
     paintReadout();
     if (changed) {
       schedulePaint();
       paintSelected();
     }
-    if (origin !== "bus" && changed) link.publish(c);
-    if (origin !== "model" && model.get("cursor") !== c) {
-      model.set("cursor", c);
-      model.save_changes();
-    }
-  }
-
-  const onBusCursor = (c) => applyCursor(c, "bus");
-  let link = null;
-  function joinLink() {
-    link = join(model.get("link_id"), onBusCursor);
-    const current = link.current();
-    if (current === null) link.publish(cursor);
-    else applyCursor(current, "bus");
+  });
+  function applyCursor(value, origin) {
+    sync.apply(value, origin);
   }
 
   canvas.addEventListener("mousemove", (event) => {
@@ -297,8 +285,7 @@ function render({ model, el }) {
   };
   const onModelCursor = () => applyCursor(model.get("cursor"), "model");
   const onLinkId = () => {
-    link.leave();
-    joinLink();
+    sync.connect();
   };
   const onGeometry = () => {
     loadArrays();
@@ -324,7 +311,7 @@ function render({ model, el }) {
   updateVmax();
   paintReadout();
   paintSelected();
-  joinLink();
+  sync.connect();
   // The element may not be in the page yet (width 0): lay out once it has a size.
   const observer = new ResizeObserver(() => {
     const width = Math.floor(stage.clientWidth);
@@ -334,7 +321,7 @@ function render({ model, el }) {
   relayout();
 
   return () => {
-    link.leave();
+    sync.leave();
     observer.disconnect();
     if (frame !== null) cancelAnimationFrame(frame);
     for (const [event, handler] of handlers) model.off(event, handler);

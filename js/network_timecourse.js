@@ -1,6 +1,6 @@
 // NetworkTimecourse view: per-network mean response over TRs on a HiDPI canvas, linked cursor.
 import { fromBinary, row } from "./lib/arrays.js";
-import { join } from "./lib/bus.js";
+import { linkedCursor } from "./lib/linked_cursor.js";
 import { clampCursor } from "./lib/cursor.js";
 import {
   backingSize,
@@ -329,26 +329,13 @@ function render({ model, el }) {
     scheduleDraw();
   }
 
-  // One entry point for every cursor change; `origin` says who asked, so nobody is echoed.
-  function applyCursor(value, origin) {
-    const c = clampCursor(value, nTr());
-    const changed = c !== cursor;
+  // Every cursor change goes through here; linkedCursor keeps model and link in step.
+  const sync = linkedCursor(model, (c, origin, changed) => {
     cursor = c;
     paintCursor();
-    if (origin !== "bus" && changed) link.publish(c);
-    if (origin !== "model" && model.get("cursor") !== c) {
-      model.set("cursor", c);
-      model.save_changes();
-    }
-  }
-
-  const onBusCursor = (c) => applyCursor(c, "bus");
-  let link = null;
-  function joinLink() {
-    link = join(model.get("link_id"), onBusCursor);
-    const shared = link.current();
-    if (shared === null) link.publish(cursor);
-    else applyCursor(shared, "bus");
+  });
+  function applyCursor(value, origin) {
+    sync.apply(value, origin);
   }
 
   function pointerTr(event) {
@@ -398,8 +385,7 @@ function render({ model, el }) {
   };
   const onModelCursor = () => applyCursor(model.get("cursor"), "model");
   const onLinkId = () => {
-    link.leave();
-    joinLink();
+    sync.connect();
   };
   const onTitle = () => {
     paintTitle();
@@ -430,10 +416,10 @@ function render({ model, el }) {
   paintTitle();
   paintLegend();
   paintCursor();
-  joinLink();
+  sync.connect();
 
   return () => {
-    link.leave();
+    sync.leave();
     for (const [event, handler] of handlers) model.off(event, handler);
     if (resize) resize.disconnect();
     if (frame !== null) cancelAnimationFrame(frame);

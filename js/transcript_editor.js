@@ -1,5 +1,5 @@
 // TranscriptEditor view: one editable row per TR, the current TR highlighted and linked.
-import { join } from "./lib/bus.js";
+import { linkedCursor } from "./lib/linked_cursor.js";
 import { clampCursor, formatTime } from "./lib/cursor.js";
 import { editedIndices, pasteInto, recordChange, replaceLine, sameLines } from "./lib/transcript_logic.js";
 
@@ -84,19 +84,15 @@ function render({ model, el }) {
     paintStatus();
   }
 
-  // One entry point for every cursor change; `origin` says who asked, so nobody is echoed.
-  function applyCursor(value, origin) {
-    const c = clampCursor(value, nTr());
-    const changed = c !== cursor;
+  // Every cursor change goes through here; linkedCursor keeps model and link in step.
+  const sync = linkedCursor(model, (c, origin, changed) => {
     cursor = c;
     // An open edit survives a cursor moved from elsewhere (e.g. the linked video playing):
     // it keeps its own row, and the list does not scroll away from it.
     paintCursor(!editing);
-    if (origin !== "bus" && changed) link.publish(c);
-    if (origin !== "model" && model.get("cursor") !== c) {
-      model.set("cursor", c);
-      model.save_changes();
-    }
+  });
+  function applyCursor(value, origin) {
+    sync.apply(value, origin);
   }
 
   // Sets the whole list (and the derived `edited`) in one message, as the Python side expects.
@@ -195,15 +191,6 @@ function render({ model, el }) {
     event.preventDefault();
   });
 
-  const onBusCursor = (c) => applyCursor(c, "bus");
-  let link = null;
-  function joinLink() {
-    link = join(model.get("link_id"), onBusCursor);
-    const shared = link.current();
-    if (shared === null) link.publish(cursor);
-    else applyCursor(shared, "bus");
-  }
-
   const onModelCursor = () => applyCursor(model.get("cursor"), "model");
   const onTranscripts = () => {
     const next = model.get("transcripts").slice();
@@ -213,8 +200,7 @@ function render({ model, el }) {
     buildRows();
   };
   const onLinkId = () => {
-    link.leave();
-    joinLink();
+    sync.connect();
   };
   const handlers = [
     ["change:cursor", onModelCursor],
@@ -227,11 +213,11 @@ function render({ model, el }) {
   for (const [event, handler] of handlers) model.on(event, handler);
 
   buildRows();
-  joinLink();
+  sync.connect();
   if (rows[cursor]) rows[cursor].scrollIntoView({ block: "nearest" });
 
   return () => {
-    link.leave();
+    sync.leave();
     for (const [event, handler] of handlers) model.off(event, handler);
   };
 }

@@ -1,6 +1,6 @@
 // VideoPlayer view: a <video> that is the clock while playing, synced to a TR cursor.
-import { join } from "./lib/bus.js";
 import { toBlob } from "./lib/binary.js";
+import { linkedCursor } from "./lib/linked_cursor.js";
 import { clampCursor, cursorToTime, formatTime, timeToCursor } from "./lib/cursor.js";
 
 function element(tag, className, text) {
@@ -62,27 +62,14 @@ function render({ model, el }) {
     video.currentTime = cursorToTime(c, tr(), offset(), duration());
   }
 
-  // One entry point for every cursor change; `origin` says who asked, so nobody is echoed.
-  function applyCursor(value, origin) {
-    const c = clampCursor(value, nTr());
-    const changed = c !== cursor;
+  // Every cursor change goes through here; linkedCursor keeps model and link in step.
+  const sync = linkedCursor(model, (c, origin, changed) => {
     cursor = c;
     paintCursor();
     if (origin !== "video") seekTo(c);
-    if (origin !== "bus" && changed) link.publish(c);
-    if (origin !== "model" && model.get("cursor") !== c) {
-      model.set("cursor", c);
-      model.save_changes();
-    }
-  }
-
-  const onBusCursor = (c) => applyCursor(c, "bus");
-  let link = null;
-  function joinLink() {
-    link = join(model.get("link_id"), onBusCursor);
-    const shared = link.current();
-    if (shared === null) link.publish(cursor);
-    else applyCursor(shared, "bus");
+  });
+  function applyCursor(value, origin) {
+    sync.apply(value, origin);
   }
 
   function followVideo() {
@@ -160,8 +147,7 @@ function render({ model, el }) {
   };
   const onGrid = () => applyCursor(cursor, "grid");
   const onLinkId = () => {
-    link.leave();
-    joinLink();
+    sync.connect();
   };
   const handlers = [
     ["change:cursor", onModelCursor],
@@ -176,10 +162,10 @@ function render({ model, el }) {
 
   loadVideo();
   paintCursor();
-  joinLink();
+  sync.connect();
 
   return () => {
-    link.leave();
+    sync.leave();
     for (const [event, handler] of handlers) model.off(event, handler);
     video.pause();
     if (url) URL.revokeObjectURL(url);
