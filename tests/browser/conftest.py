@@ -156,3 +156,35 @@ async (code) => {
   return out;
 }
 """
+
+
+class OfflinePage:
+    """A page opened from file:// with every other request blocked (and recorded)."""
+
+    def __init__(self, page, blocked: list[str], errors: list[str]):
+        self.page, self.blocked, self.errors = page, blocked, errors
+
+
+def open_offline(context, path: Path, ready_js: str, timeout: float = 30_000) -> OfflinePage:
+    """Open an exported HTML page with no network and wait until ``ready_js`` is true.
+
+    Requests other than file:, blob: and data: are aborted and listed in ``.blocked``;
+    uncaught page errors are listed in ``.errors``.
+    """
+    blocked: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("file:", "blob:", "data:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    page.wait_for_function(ready_js, timeout=timeout)
+    return OfflinePage(page, blocked, errors)

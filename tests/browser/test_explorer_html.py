@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import open_offline
 from playwright.sync_api import BrowserContext, Page, expect
 
 import vibe_widgets as vw
@@ -23,23 +24,14 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def page(context: BrowserContext, exported: Path) -> Page:
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(("file:", "blob:", "data:"))
-            else route.abort()
-        ),
-    )
-    page = context.new_page()
-    page.set_viewport_size({"width": 1400, "height": 1300})
-    page.goto(exported.as_uri())
-    page.wait_for_function(
+    offline = open_offline(
+        context,
+        exported,
         "document.querySelector('.vw-video') && document.querySelector('.vw-video').readyState >= 1"
         " && document.querySelectorAll('canvas').length >= 2",
-        timeout=30_000,
     )
-    return page
+    offline.page.set_viewport_size({"width": 1400, "height": 1300})
+    return offline.page
 
 
 def test_scrubbing_the_video_moves_every_view(page: Page, artifacts_dir: Path):

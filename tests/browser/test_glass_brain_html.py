@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import open_offline
 from playwright.sync_api import BrowserContext, Page, expect
 
 import vibe_widgets as vw
@@ -44,26 +45,13 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 @pytest.fixture
 def page(context: BrowserContext, exported: Path) -> Page:
-    blocked: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("file:", "blob:", "data:")):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(exported.as_uri())
-    page.wait_for_function(
+    offline = open_offline(
+        context,
+        exported,
         "(() => { const r = document.querySelector('.vw-glass-brain');"
         " return r && r.dataset.paintedCursor === '0'; })()",
-        timeout=30_000,
     )
+    page, blocked, errors = offline.page, offline.blocked, offline.errors
     yield page
     assert errors == []
     assert blocked == []

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import open_offline
 from playwright.sync_api import Browser, Page, expect
 
 import vibe_widgets as vw
@@ -63,26 +64,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def page(browser: Browser, exported: Path) -> Page:
     # devicePixelRatio 2: the canvas must draw at twice its CSS size to stay sharp.
     context = browser.new_context(device_scale_factor=2, viewport={"width": 900, "height": 900})
-    blocked: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("file:", "blob:", "data:")):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(exported.as_uri())
-    page.wait_for_function(
+    offline = open_offline(
+        context,
+        exported,
         "document.querySelector('.vw-video')?.readyState >= 1 && "
         "document.querySelector('.vw-tc-canvas')?.dataset.plotWidth !== undefined",
-        timeout=30_000,
     )
+    page, blocked, errors = offline.page, offline.blocked, offline.errors
     yield page
     assert errors == []
     assert blocked == []

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import open_offline
 from playwright.sync_api import BrowserContext, Page, expect
 
 import vibe_widgets as vw
@@ -30,27 +31,14 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def page(context: BrowserContext, exported: Path) -> Page:
-    blocked: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("file:", "blob:", "data:")):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(exported.as_uri())
-    page.wait_for_function(
+    offline = open_offline(
+        context,
+        exported,
         "document.querySelectorAll('.vw-transcript .vw-row').length === 30 && "
         "document.querySelector('.vw-video') && "
         "document.querySelector('.vw-video').readyState >= 1",
-        timeout=30_000,
     )
+    page, blocked, errors = offline.page, offline.blocked, offline.errors
     yield page
     assert errors == []
     assert blocked == []

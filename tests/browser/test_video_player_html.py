@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import open_offline
 from playwright.sync_api import BrowserContext, Page, expect
 
 import vibe_widgets as vw
@@ -23,26 +24,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def offline_page(context: BrowserContext, exported: Path) -> tuple[Page, list[str]]:
-    blocked: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("file:", "blob:", "data:")):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(exported.as_uri())
-    page.wait_for_function(
+    offline = open_offline(
+        context,
+        exported,
         "document.querySelectorAll('.vw-video').length === 2 && "
         "[...document.querySelectorAll('.vw-video')].every(v => v.readyState >= 1)",
-        timeout=30_000,
     )
+    page, blocked, errors = offline.page, offline.blocked, offline.errors
     yield page, blocked
     assert errors == []
 
