@@ -272,12 +272,15 @@ function render({ model, el }) {
     updateShown();
     schedulePaint();
   };
+  // Counts data arrivals, so tests and benchmarks can wait for a re-encode to land.
+  let dataUpdates = 0;
   const onResponses = () => {
     loadArrays();
     updateVmax();
     applyCursor(cursor, "grid");
     paintSelected();
     schedulePaint();
+    root.dataset.dataUpdates = String(++dataUpdates);
   };
   const onVmax = () => {
     updateVmax();

@@ -371,12 +371,15 @@ function render({ model, el }) {
     scheduleDraw();
   });
 
+  // Counts data arrivals, so tests and benchmarks can wait for a re-encode to land.
+  let dataUpdates = 0;
   const onData = () => {
     decode();
     applyCursor(cursor, "grid");
     paintLegend();
     paintTooltip();
     invalidate();
+    root.dataset.dataUpdates = String(++dataUpdates);
   };
   const onHidden = () => {
     paintLegend();

@@ -158,6 +158,58 @@ async (code) => {
 """
 
 
+def kernel_run(page, code: str) -> str:
+    """Run ``code`` in the notebook's kernel; return what it printed, failing on an error."""
+    out = page.evaluate(KERNEL_EXEC_JS, code)
+    assert "ERROR" not in out, out
+    return out.strip()
+
+
+def wait_kernel(page, code: str, expected: str, timeout: float = 10_000) -> None:
+    """Poll the kernel until ``code`` prints ``expected``."""
+    page.wait_for_function(
+        "async ([code, expected]) => (await (" + KERNEL_EXEC_JS + ")(code)).trim() === expected",
+        arg=[code, expected],
+        timeout=timeout,
+        polling=250,
+    )
+
+
+def open_lab_notebook(
+    lab_server: LabServer,
+    browser,
+    name: str,
+    cells: list[str],
+    ready_selector: str,
+    viewport: tuple[int, int] = (1200, 900),
+    timeout: float = 60_000,
+):
+    """Write a notebook, open it in JupyterLab, run all cells, wait for ``ready_selector``.
+
+    Returns ``(context, page)``; a traceback in the notebook fails the test with its text
+    instead of a time-out.
+    """
+    write_notebook(lab_server.root / name, cells)
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    page.goto(lab_server.notebook_url(name))
+    page.wait_for_function(
+        "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
+        " === 'idle'",
+        timeout=timeout,
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    stderr = "[data-mime-type='application/vnd.jupyter.stderr']"
+    page.wait_for_selector(f"{ready_selector}, {stderr}", state="attached", timeout=timeout)
+    if not page.locator(ready_selector).count():
+        context.close()
+        pytest.fail(f"the notebook cell failed:\n{page.locator(stderr).first.inner_text()}")
+    return context, page
+
+
 class OfflinePage:
     """A page opened from file:// with every other request blocked (and recorded)."""
 

@@ -5,25 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import KERNEL_EXEC_JS, write_notebook
+from conftest import KERNEL_EXEC_JS, open_lab_notebook, wait_kernel
+from conftest import kernel_run as kernel
 from playwright.sync_api import Page, expect
 
 EDITED = re.compile(r"\bvw-edited\b")
-
-
-def kernel(page: Page, code: str) -> str:
-    out = page.evaluate(KERNEL_EXEC_JS, code)
-    assert "ERROR" not in out, out
-    return out.strip()
-
-
-def wait_kernel(page: Page, code: str, expected: str) -> None:
-    page.wait_for_function(
-        "async ([code, expected]) => (await (" + KERNEL_EXEC_JS + ")(code)).trim() === expected",
-        arg=[code, expected],
-        timeout=10_000,
-        polling=250,
-    )
 
 
 def row_text(page: Page, index: int):
@@ -32,30 +18,17 @@ def row_text(page: Page, index: int):
 
 @pytest.fixture(scope="module")
 def lab_page(lab_server, browser) -> Page:
-    write_notebook(
-        lab_server.root / "editor.ipynb",
+    context, page = open_lab_notebook(
+        lab_server,
+        browser,
+        "editor.ipynb",
         [
             "import vibe_widgets as vw\n"
             "from vibe_widgets.widgets.transcript_editor import TranscriptEditor\n"
             "t = TranscriptEditor(vw.sample_clip().transcripts)\nt"
         ],
+        ".vw-row",
     )
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.goto(lab_server.notebook_url("editor.ipynb"))
-    page.wait_for_function(
-        "window.jupyterapp && window.jupyterapp.shell.currentWidget"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-        " === 'idle'",
-        timeout=60_000,
-    )
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    stderr = "[data-mime-type='application/vnd.jupyter.stderr']"
-    page.wait_for_selector(f".vw-row, {stderr}", state="attached", timeout=60_000)
-    if not page.locator(".vw-row").count():
-        pytest.fail(f"the notebook cell failed:\n{page.locator(stderr).first.inner_text()}")
     yield page
     context.close()
 

@@ -5,16 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import KERNEL_EXEC_JS, write_notebook
+from conftest import KERNEL_EXEC_JS, open_lab_notebook
+from conftest import kernel_run as kernel
 from playwright.sync_api import Page, expect
 
 TR = 1.49
-
-
-def kernel(page: Page, code: str) -> str:
-    out = page.evaluate(KERNEL_EXEC_JS, code)
-    assert "ERROR" not in out, out
-    return out.strip()
 
 
 def video_time(page: Page) -> float:
@@ -23,32 +18,16 @@ def video_time(page: Page) -> float:
 
 @pytest.fixture(scope="module")
 def lab_page(lab_server, browser) -> Page:
-    write_notebook(
-        lab_server.root / "player.ipynb",
+    context, page = open_lab_notebook(
+        lab_server,
+        browser,
+        "player.ipynb",
         [
             "import vibe_widgets as vw\np = vw.VideoPlayer(vw.sample_clip().video_path)\np",
             "p2 = vw.VideoPlayer(vw.sample_clip().video_path)\np2",
         ],
+        ".vw-video",
     )
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.goto(lab_server.notebook_url("player.ipynb"))
-    page.wait_for_function(
-        "window.jupyterapp && window.jupyterapp.shell.currentWidget"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-        timeout=60_000,
-    )
-    page.wait_for_function(
-        "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-        timeout=60_000,
-    )
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    # Wait for the player or a traceback, and report the traceback rather than a time-out.
-    stderr = "[data-mime-type='application/vnd.jupyter.stderr']"
-    page.wait_for_selector(f".vw-video, {stderr}", state="attached", timeout=60_000)
-    if not page.locator(".vw-video").count():
-        pytest.fail(f"the notebook cell failed:\n{page.locator(stderr).first.inner_text()}")
     page.wait_for_function(
         "[...document.querySelectorAll('.vw-video')].length === 2 && "
         "[...document.querySelectorAll('.vw-video')].every(v => v.readyState >= 2)",

@@ -59,3 +59,67 @@ def test_a_model_with_a_selection_is_refused():
     clip = vw.sample_clip()
     with pytest.raises(InvalidParameterError, match="without a selection"):
         Explorer(model, clip.video_path, clip.transcripts, show_progress=False)
+
+
+def test_edits_in_a_burst_reencode_once_after_the_debounce(explorer: Explorer):
+    import asyncio
+
+    calls: list[list[str]] = []
+    real_encode = explorer.model.encode
+
+    def counting_encode(transcripts, **kwargs):
+        calls.append(list(transcripts))
+        return real_encode(transcripts, **kwargs)
+
+    async def burst() -> str:
+        explorer.debounce = 0.2
+        lines = explorer.transcripts
+        for i, text in enumerate(["first edit", "second edit", "third edit"]):
+            lines[3 + i] = text
+            explorer.editor.transcripts = list(lines)
+            await asyncio.sleep(0.02)
+        during = explorer.status.value
+        await asyncio.sleep(0.5)
+        return during
+
+    explorer.model.encode = counting_encode
+    try:
+        during = asyncio.run(burst())
+    finally:
+        del explorer.model.encode
+        explorer.debounce = 0.3
+    assert during == "edit received; re-encoding shortly"
+    assert len(calls) == 1
+    assert calls[0][3:6] == ["first edit", "second edit", "third edit"]
+    assert "re-encoded" in explorer.status.value
+
+
+def test_a_failed_reencode_keeps_the_previous_prediction_and_says_why(explorer: Explorer):
+    from vibe_widgets.errors import StimulusError
+
+    before = explorer.responses.copy()
+    brain_before = explorer.brain.responses.copy()
+
+    def failing_encode(transcripts, **kwargs):
+        raise StimulusError("video could not be read (test)")
+
+    explorer.model.encode = failing_encode
+    try:
+        lines = explorer.transcripts
+        lines[20] = "this edit will not be encoded"
+        explorer.editor.transcripts = lines
+    finally:
+        del explorer.model.encode
+    np.testing.assert_array_equal(explorer.responses, before)
+    np.testing.assert_array_equal(explorer.brain.responses, brain_before)
+    assert explorer.transcripts[20] == "this edit will not be encoded"
+    assert explorer.status.value.startswith("re-encode failed, showing the previous prediction")
+    assert "video could not be read" in explorer.status.value
+
+
+@pytest.mark.parametrize("debounce", [-1, float("nan"), "0.3", True, 1000])
+def test_a_bad_debounce_is_refused(debounce):
+    clip = vw.sample_clip()
+    model = vw.get_encoding_model(vw.MODEL_ID, subject=1, model_variant="demo", device="cpu")
+    with pytest.raises(InvalidParameterError, match="debounce must be a number of seconds"):
+        Explorer(model, clip.video_path, clip.transcripts, show_progress=False, debounce=debounce)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -21,6 +23,8 @@ from vibe_widgets.widgets.transcript_editor import TranscriptEditor
 from vibe_widgets.widgets.video_player import VideoPlayer
 
 __all__ = ["Explorer"]
+
+_log = logging.getLogger(__name__)
 
 
 class Explorer(ipywidgets.VBox):
@@ -46,6 +50,10 @@ class Explorer(ipywidgets.VBox):
         Seconds by which the cursor lags the video (see `VideoPlayer`).
     show_progress : bool
         Progress bars for the first encode.
+    debounce : float
+        Seconds to wait after an edit before re-encoding, so that a burst of edits (typing
+        several lines, undoing twice) costs one encode. Applies in a running kernel; without
+        an event loop (a script) an edit re-encodes at once.
 
     Attributes
     ----------
@@ -64,6 +72,7 @@ class Explorer(ipywidgets.VBox):
         subject: int | None = None,
         hrf_offset: float = 0.0,
         show_progress: bool = True,
+        debounce: float = 0.3,
     ) -> None:
         if not isinstance(model, EncodingModel):
             raise InvalidParameterError(
@@ -75,7 +84,17 @@ class Explorer(ipywidgets.VBox):
                 "The Explorer shows all 1000 parcels: load the model without a selection "
                 f"(this one outputs {model.n_outputs})."
             )
+        if (
+            isinstance(debounce, bool)
+            or not isinstance(debounce, (int, float))
+            or not (0 <= debounce <= 60)
+        ):
+            raise InvalidParameterError(
+                f"debounce must be a number of seconds in [0, 60], got {debounce!r}."
+            )
         self.model, self.video_path, self.subject = model, Path(video_path), subject
+        self.debounce = float(debounce)
+        self._pending: asyncio.TimerHandle | None = None
         encoded = model.encode(
             list(transcripts), video_path=video_path, subject=subject, show_progress=show_progress
         )
@@ -107,17 +126,47 @@ class Explorer(ipywidgets.VBox):
         return list(self.editor.transcripts)
 
     def _on_edit(self, change: dict[str, Any]) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or self.debounce == 0:
+            self.reencode()
+            return
+        # In a kernel, comm messages arrive on its event loop: wait for the burst to end.
+        if self._pending is not None:
+            self._pending.cancel()
+        self.status.value = "edit received; re-encoding shortly"
+        self._pending = loop.call_later(self.debounce, self._flush)
+
+    def _flush(self) -> None:
+        self._pending = None
+        try:
+            self.reencode()
+        except Exception as error:
+            # A timer callback's exception would only reach the kernel's log: show it too.
+            self.status.value = f"re-encode failed ({type(error).__name__}: {error})"
+            _log.exception("Explorer re-encode failed")
+
+    def reencode(self) -> None:
+        """Encode the transcripts as they are now and update the views.
+
+        Audio and video features come from the feature cache, so this costs one text pass
+        and one model pass. On failure the views keep the previous prediction and the
+        status line shows the error.
+        """
         started = time.perf_counter()
+        self.status.value = "re-encoding"
         try:
             encoded = self.model.encode(
-                list(change["new"]),
+                self.transcripts,
                 video_path=self.video_path,
                 subject=self.subject,
                 show_progress=False,
             )
         except VibeError as error:
             # The edit stays in the editor; only the prediction is not updated.
-            self.status.value = f"re-encode failed: {error}"
+            self.status.value = f"re-encode failed, showing the previous prediction: {error}"
             return
         self.responses = encoded.numpy()
         unchanged = np.array_equal(self.responses, self.original_responses)
