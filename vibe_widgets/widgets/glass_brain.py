@@ -13,48 +13,13 @@ import traitlets
 from vibe_widgets.engine.atlas import N_PARCELS, NETWORKS, load_atlas
 from vibe_widgets.engine.timing import DEFAULT_TR, check_tr
 from vibe_widgets.errors import InvalidParameterError
+from vibe_widgets.figures.colors import COLD_HOT_STOPS, auto_vmax, cold_hot_cmap
+from vibe_widgets.figures.glass_brain import plot_glass_brain
+from vibe_widgets.figures.outlines import outlines_json
 from vibe_widgets.widgets._base import BundledWidget
-from vibe_widgets.widgets._brain_outlines import VIEWS, brain_outlines, outlines_json
 from vibe_widgets.widgets._serialize import array_serialization
 
 __all__ = ["COLD_HOT_STOPS", "GlassBrain", "auto_vmax", "cold_hot_cmap"]
-
-# Same stops as js/lib/colormap.js (position in 0..1, RGB in 0..1; 0.5 is zero): the PNG
-# export and the browser must agree, so change both together.
-COLD_HOT_STOPS: tuple[tuple[float, tuple[float, float, float]], ...] = (
-    (0.0, (0.6, 1.0, 1.0)),
-    (0.125, (0.0, 1.0, 1.0)),
-    (0.25, (0.0, 0.35, 1.0)),
-    (0.375, (0.0, 0.0, 0.69)),
-    (0.5, (0.05, 0.0, 0.0)),
-    (0.625, (0.71, 0.0, 0.0)),
-    (0.75, (1.0, 0.37, 0.0)),
-    (0.875, (1.0, 1.0, 0.04)),
-    (1.0, (1.0, 1.0, 0.6)),
-)
-
-
-def cold_hot_cmap() -> Any:
-    """The widget's symmetric cold-hot colour map as a matplotlib colormap."""
-    from matplotlib.colors import LinearSegmentedColormap
-
-    return LinearSegmentedColormap.from_list("vw_cold_hot", list(COLD_HOT_STOPS), N=256)
-
-
-def auto_vmax(responses: np.ndarray) -> float:
-    """The default colour limit: the 99th percentile of ``|responses|`` (1 when that is 0).
-
-    Parameters
-    ----------
-    responses : np.ndarray, shape (n_tr, n_parcels)
-
-    Returns
-    -------
-    float
-    """
-    value = float(np.percentile(np.abs(np.asarray(responses, dtype=np.float64)), 99))
-    return value if value > 0 else 1.0
-
 
 def _as_responses(responses: Any) -> np.ndarray:
     """Validated (n_tr, 1000) float32 copy of a numpy array or torch tensor."""
@@ -260,19 +225,22 @@ class GlassBrain(BundledWidget):
         *,
         width: int = 1200,
         height: int = 420,
-        dpi: int = 100,
+        dpi: float = 100,
     ) -> Path:
-        """Save the three views at one TR as a PNG (matplotlib; same outlines and colours).
+        """Save the three views at one TR as a PNG of ``width`` x ``height`` pixels.
+
+        Drawn by `vibe_widgets.figures.plot_glass_brain` with this widget's colour limit,
+        network filter and selected parcel, whatever the size on screen.
 
         Parameters
         ----------
         path : str or Path
-            Output file.
+            Output file (its folder is created).
         tr_index : int, optional
             The TR to draw (default: the cursor).
         width, height : int
             Image size in pixels.
-        dpi : int
+        dpi : float
             Dots per inch (sets the size of text and dots relative to the image).
 
         Returns
@@ -280,54 +248,52 @@ class GlassBrain(BundledWidget):
         Path
             The written file.
         """
-        from matplotlib.cm import ScalarMappable
-        from matplotlib.colors import Normalize
-        from matplotlib.figure import Figure
+        return self._save(path, "png", tr_index, width, height, dpi)
 
-        index = self.cursor if tr_index is None else int(tr_index)
-        if not 0 <= index < self.n_tr:
-            raise InvalidParameterError(f"tr_index {index} is outside 0..{self.n_tr - 1}.")
-        if width < 100 or height < 100 or dpi < 10:
-            raise InvalidParameterError(
-                f"width and height must be >= 100 px and dpi >= 10, got {width}x{height} "
-                f"at {dpi} dpi."
-            )
-        values = self.responses[index].astype(np.float64)
-        vmax = self.effective_vmax
-        shown = np.isin(np.asarray(NETWORKS)[self.network_index], self.networks_shown)
-        # Strong responses on top, filtered-out networks underneath (like the browser).
-        order = np.lexsort((np.abs(values), shown))
-        norm = Normalize(-vmax, vmax)
-        cmap = cold_hot_cmap()
-        fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor="white")
-        outlines = brain_outlines()
-        spans = [np.ptp(np.concatenate(outlines[view])[:, 0]) for view in VIEWS]
-        grid = fig.add_gridspec(2, 3, width_ratios=spans, height_ratios=[1, 0.06], hspace=0.15)
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.08, wspace=0.08)
-        size = max(4.0, (height / dpi) * 4)
-        for col, (view, (_, axes, _)) in enumerate(VIEWS.items()):
-            ax = fig.add_subplot(grid[0, col])
-            for line in outlines[view]:
-                ax.plot(line[:, 0], line[:, 1], color="#9a9a9a", lw=0.8)
-            pts = self.centroids[order][:, list(axes)]
-            colors = cmap(norm(values[order]))
-            colors[~shown[order]] = (0.59, 0.59, 0.59, 0.25)
-            ax.scatter(pts[:, 0], pts[:, 1], c=colors, s=size, linewidths=0)
-            if self.selected_parcel >= 0:
-                sel = self.centroids[self.selected_parcel, list(axes)]
-                ax.scatter(*sel, s=size * 5, facecolors="none", edgecolors="#00a040", lw=1.5)
-            ax.set_aspect("equal")
-            ax.set_axis_off()
-            ax.set_title(view, fontsize=9, color="#666", loc="left")
-        cax = fig.add_subplot(grid[1, 1])
-        bar = fig.colorbar(ScalarMappable(norm, cmap), cax=cax, orientation="horizontal")
-        bar.set_ticks([-vmax, 0.0, vmax])
-        bar.set_ticklabels([f"{-vmax:.3g}", "0", f"{vmax:.3g}"])
-        bar.ax.tick_params(labelsize=8)
-        fig.suptitle(f"TR {index} ({index * self.tr:.2f} s)", fontsize=10, x=0.02, ha="left")
+    def to_svg(
+        self,
+        path: str | os.PathLike,
+        tr_index: int | None = None,
+        *,
+        width: int = 1200,
+        height: int = 420,
+        dpi: float = 100,
+    ) -> Path:
+        """Save the three views at one TR as an SVG (vector); arguments as in `to_png`.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
+        return self._save(path, "svg", tr_index, width, height, dpi)
+
+    def _save(
+        self,
+        path: str | os.PathLike,
+        fmt: str,
+        tr_index: int | None,
+        width: int,
+        height: int,
+        dpi: float,
+    ) -> Path:
         out = Path(path).expanduser()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, format="png", dpi=dpi, facecolor="white")
+        if out.suffix.lower() != f".{fmt}":
+            raise InvalidParameterError(
+                f"to_{fmt} writes {fmt.upper()}: give a path ending in .{fmt}, got '{out}'."
+            )
+        plot_glass_brain(
+            self.responses,
+            self.cursor if tr_index is None else tr_index,
+            tr=self.tr,
+            vmax=self.effective_vmax,
+            networks=self.networks_shown,
+            highlight=None if self.selected_parcel < 0 else self.selected_parcel,
+            width=width,
+            height=height,
+            dpi=dpi,
+            out_path=out,
+        )
         return out
 
     def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:

@@ -13,22 +13,13 @@ import traitlets
 from vibe_widgets.engine.atlas import N_PARCELS, NETWORKS, load_atlas
 from vibe_widgets.engine.timing import DEFAULT_TR, check_tr
 from vibe_widgets.errors import InvalidParameterError
+from vibe_widgets.figures.colors import NETWORK_COLORS
+from vibe_widgets.figures.timecourses import network_means, plot_network_timecourses
 from vibe_widgets.widgets._base import BundledWidget
 from vibe_widgets.widgets._serialize import array_serialization
 
 __all__ = ["NETWORK_COLORS", "NetworkTimecourse", "network_means"]
 
-NETWORK_COLORS: dict[str, str] = {
-    "Vis": "#781286",
-    "SomMot": "#4682B4",
-    "DorsAttn": "#00760E",
-    "SalVentAttn": "#C43AFA",
-    # The conventional Limbic colour (#DCF8A4) vanishes on white as a thin line: darkened.
-    "Limbic": "#A8C256",
-    "Cont": "#E69422",
-    "Default": "#CD3E4E",
-}
-"""Line colour per Yeo-7 network (the conventional atlas colours)."""
 
 
 def _as_responses(value: Any, name: str) -> np.ndarray:
@@ -54,24 +45,6 @@ def _as_responses(value: Any, name: str) -> np.ndarray:
             "the timecourse needs finite responses."
         )
     return np.ascontiguousarray(array)
-
-
-def network_means(responses: np.ndarray) -> np.ndarray:
-    """Mean response over the parcels of each Yeo-7 network.
-
-    Parameters
-    ----------
-    responses : numpy.ndarray
-        Predicted responses, shape (n_tr, 1000).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32 array of shape (7, n_tr), rows in `NETWORKS` order.
-    """
-    masks = load_atlas().roi_masks()
-    rows = [responses[:, masks[net].astype(bool)].mean(axis=1) for net in NETWORKS]
-    return np.stack(rows).astype(np.float32)
 
 
 class NetworkTimecourse(BundledWidget):
@@ -233,55 +206,60 @@ class NetworkTimecourse(BundledWidget):
         *,
         width: int = 1200,
         height: int = 500,
-        dpi: int = 100,
+        dpi: float = 100,
     ) -> Path:
-        """Render the same plot with matplotlib (Agg) to a PNG of ``width`` x ``height`` pixels.
+        """Render the same plot to a PNG of ``width`` x ``height`` pixels, whatever the screen.
 
-        Hidden networks are left out; the compared series is dashed with the difference
-        shaded; selected parcels are thin grey lines; the cursor is a vertical line.
+        Drawn by `vibe_widgets.figures.plot_network_timecourses`: hidden networks are left
+        out; the compared series is dashed with the difference shaded; selected parcels
+        are thin grey lines; the cursor is a vertical line.
 
         Returns
         -------
         Path
             The written file.
         """
-        if width < 50 or height < 50 or dpi < 10:
-            raise InvalidParameterError(
-                f"to_png needs width, height >= 50 px and dpi >= 10, got {width}x{height} "
-                f"at {dpi} dpi."
-            )
-        from matplotlib.figure import Figure
+        return self._save(path, "png", width, height, dpi)
 
-        fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-        ax = fig.add_subplot()
-        seconds = np.arange(self.n_tr) * self.tr
-        labels = self.parcel_names
-        for p in self.parcels:
-            ax.plot(seconds, self.responses[:, p], color="#9a9a9a", lw=0.8, label=labels[p])
-        for i, (name, color) in enumerate(zip(self.networks, self.colors, strict=True)):
-            if name in self.hidden:
-                continue
-            line = self.timecourses[i]
-            ax.plot(seconds, line, color=color, lw=1.8, label=name)
-            if self.compare is not None:
-                other = self.compare[i]
-                ax.plot(seconds, other, color=color, lw=1.4, ls="--")
-                ax.fill_between(seconds, line, other, color=color, alpha=0.15, lw=0)
-        if self.compare is not None:
-            # One legend entry for all dashed lines, as in the browser's legend.
-            ax.plot([], [], color="#555555", lw=1.4, ls="--", label=self.compare_label)
-        ax.axvline(self.cursor * self.tr, color="#222222", lw=1)
-        ax.axhline(0, color="#cccccc", lw=0.8, zorder=0)
-        ax.set_xlabel("time (s)")
-        ax.set_ylabel(self.y_label)
-        ax.set_title(self.title)
-        ax.margins(x=0)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
-        fig.tight_layout()
-        path = Path(path)
-        # No bbox_inches="tight": it would change the requested pixel size.
-        fig.savefig(path, format="png", dpi=dpi)
-        return path
+    def to_svg(
+        self,
+        path: str | os.PathLike,
+        *,
+        width: int = 1200,
+        height: int = 500,
+        dpi: float = 100,
+    ) -> Path:
+        """Render the same plot to an SVG (vector); arguments as in `to_png`.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
+        return self._save(path, "svg", width, height, dpi)
+
+    def _save(self, path: str | os.PathLike, fmt: str, width: int, height: int, dpi: float) -> Path:
+        out = Path(path).expanduser()
+        if out.suffix.lower() != f".{fmt}":
+            raise InvalidParameterError(
+                f"to_{fmt} writes {fmt.upper()}: give a path ending in .{fmt}, got '{out}'."
+            )
+        plot_network_timecourses(
+            self.responses,
+            tr=self.tr,
+            compare_means=self.compare,
+            compare_label=self.compare_label,
+            networks=[n for n in self.networks if n not in self.hidden],
+            parcels=self.parcels,
+            cursor=self.cursor,
+            title=self.title,
+            y_label=self.y_label,
+            width=width,
+            height=height,
+            dpi=dpi,
+            out_path=out,
+        )
+        return out
 
     def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
         """Write a self-contained offline HTML page of this plot (no kernel, no CDN).
