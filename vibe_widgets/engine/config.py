@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import numbers
 from collections.abc import Mapping
 from pathlib import Path
@@ -124,8 +125,9 @@ class VIBEConfig:
                     raise _field_error(f.name, value, "a positive integer")
                 object.__setattr__(self, f.name, int(value))
             elif f.type == "float":
-                if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
-                    raise _field_error(f.name, value, "a positive number")
+                real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+                if not real or not math.isfinite(value) or value <= 0:
+                    raise _field_error(f.name, value, "a positive finite number")
                 object.__setattr__(self, f.name, float(value))
             elif f.type == "str" and not isinstance(value, str):
                 raise _field_error(f.name, value, "a string")

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from huggingface_hub import constants as hf_constants
-from huggingface_hub import get_collection, hf_hub_download
+from huggingface_hub import get_collection, hf_hub_download, try_to_load_from_cache
 from huggingface_hub.errors import (
     EntryNotFoundError,
+    HFValidationError,
     LocalEntryNotFoundError,
     RepositoryNotFoundError,
 )
+from huggingface_hub.utils import get_session, validate_repo_id
 
 from vibe_widgets.engine.config import COLLECTION_ID, MODEL_ID, VIBEConfig, check_model_id
 from vibe_widgets.engine.demo.variant import DEMO_VARIANT_NAME, ensure_demo_variant
@@ -33,6 +35,7 @@ __all__ = [
     "get_model_variants",
     "get_variant_configs",
     "hf_hub_cache",
+    "hub_reachable",
     "is_offline",
     "register_variant",
     "resolve_variant",
@@ -41,6 +44,10 @@ __all__ = [
 CONFIG_FILENAME = "config.json"
 WEIGHTS_FILENAME = "model.safetensors"
 
+
+# One short request tells whether the Hub answers at all: hf_hub_download itself retries
+# a refused connection five times with back-off (about 25 s) before giving up.
+_REACH_TIMEOUT_SECONDS = 5.0
 
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 _TRUE = {"1", "on", "yes", "true"}
@@ -81,6 +88,19 @@ def is_offline() -> bool:
     return env.strip().lower() in _TRUE or bool(hf_constants.HF_HUB_OFFLINE)
 
 
+def hub_reachable(timeout: float = _REACH_TIMEOUT_SECONDS) -> bool:
+    """Whether the Hugging Face endpoint answers one request within ``timeout`` seconds.
+
+    Uses huggingface_hub's own HTTP session (its endpoint, proxies and certificates), once,
+    without retries.
+    """
+    try:
+        get_session().head(hf_constants.ENDPOINT, timeout=timeout)
+    except Exception:  # refused, unresolvable, timed out, proxy or TLS failure: all "no"
+        return False
+    return True
+
+
 def hf_hub_cache(folder: str | os.PathLike[str] | None = None) -> Path:
     """The Hugging Face hub cache: ``folder``, else ``HF_HUB_CACHE``, else ``HF_HOME/hub``."""
     if folder is not None:
@@ -99,7 +119,26 @@ def register_variant(name: str, folder: str | os.PathLike[str]) -> None:
         raise InvalidParameterError(
             f"A registered variant name must be a non-empty string without '/', got {name!r}."
         )
+    if not isinstance(folder, (str, os.PathLike)) or not os.fspath(folder):
+        raise InvalidParameterError(
+            f"register_variant needs the folder holding {CONFIG_FILENAME} and "
+            f"{WEIGHTS_FILENAME} as a str or Path, got {folder!r}."
+        )
     _REGISTERED[name] = Path(folder)
+
+
+def _check_repo_id(repo_id: str) -> str:
+    # The Hub's own naming rules ("--", "..", leading/trailing '.' or '-', 96 characters),
+    # checked before the id becomes a cache folder name or a URL.
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as exc:
+        raise InvalidParameterError(
+            f"model_variant {repo_id!r} is not a valid Hugging Face repo id ({exc}) and not an "
+            f"existing folder. Give 'owner/name' as listed by get_model_variants({MODEL_ID!r}), "
+            "or the path of a folder."
+        ) from exc
+    return repo_id
 
 
 def _listing_path(cache_dir: str | os.PathLike[str] | None) -> Path:
@@ -288,13 +327,23 @@ def _from_hub(repo_id: str, hf_cache: Path) -> ResolvedVariant:
     offline = is_offline()
     paths = {}
     for filename in (CONFIG_FILENAME, WEIGHTS_FILENAME):
+        # An uncached file with the Hub unreachable is looked up as if offline: it fails in
+        # well under a second instead of after hf_hub_download's retries.
+        cached = isinstance(try_to_load_from_cache(repo_id, filename, cache_dir=hf_cache), str)
+        local_only = offline or (not cached and not hub_reachable())
         try:
             # Only these two files: never a snapshot of the whole repo.
             paths[filename] = Path(
-                hf_hub_download(repo_id, filename, cache_dir=hf_cache, local_files_only=offline)
+                hf_hub_download(
+                    repo_id, filename, cache_dir=hf_cache, local_files_only=local_only
+                )
             )
         except LocalEntryNotFoundError as exc:
-            why = "HF_HUB_OFFLINE=1 is set" if offline else "the Hub cannot be reached"
+            why = (
+                "HF_HUB_OFFLINE=1 is set"
+                if offline
+                else f"the Hub ({hf_constants.ENDPOINT}) cannot be reached"
+            )
             raise ModelLoadError(
                 f"Variant {repo_id!r} ({filename}) is not in the Hugging Face cache "
                 f"{str(hf_cache)!r} and {why}. " + _fill_hint(repo_id)
@@ -361,7 +410,7 @@ def resolve_variant(
             f"and {WEIGHTS_FILENAME}."
         )
     if isinstance(model_variant, str) and _REPO_ID.fullmatch(name):
-        return _from_hub(name, hf_hub_cache(hf_cache_dir))
+        return _from_hub(_check_repo_id(name), hf_hub_cache(hf_cache_dir))
     raise InvalidParameterError(
         f"model_variant {name!r} is neither an existing folder nor a Hugging Face repo id "
         f"'owner/name'; see get_model_variants({MODEL_ID!r})."

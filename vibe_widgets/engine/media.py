@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import time
@@ -338,6 +339,12 @@ def browser_proxy(
         If the proxy would be larger than ``max_mb`` megabytes: the message says how to
         make it smaller (a lower ``max_height``, a higher ``crf``, or a shorter clip).
     """
+    numeric = isinstance(max_mb, (int, float)) and not isinstance(max_mb, bool)
+    if not numeric or not math.isfinite(max_mb) or max_mb <= 0:
+        raise InvalidParameterError(
+            f"max_mb must be a positive number of megabytes (default {DEFAULT_MAX_PROXY_MB}), "
+            f"got {max_mb!r}."
+        )
     source = _check_file(path)
     key = text_digest(file_digest(source), str(max_height), str(crf), _PROXY_VERSION)
     target = cache_subdir("proxy", cache_dir) / f"{key}.mp4"

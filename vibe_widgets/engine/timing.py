@@ -47,14 +47,19 @@ def count_trs(duration: float, tr: float = DEFAULT_TR) -> int:
     a trailing partial TR has no row.
     """
     tr = check_tr(tr)
-    if not math.isfinite(duration) or duration < 0:
-        raise InvalidParameterError(f"duration must be a finite number >= 0, got {duration!r}.")
+    numeric = isinstance(duration, (int, float, np.integer, np.floating))
+    if isinstance(duration, bool) or not numeric or not math.isfinite(duration) or duration < 0:
+        raise InvalidParameterError(
+            f"duration must be a finite number of seconds >= 0, got {duration!r}."
+        )
     return math.floor(duration / tr + _EPS)
 
 
 def tr_start(index: int, tr: float = DEFAULT_TR) -> float:
-    """Movie time in seconds at which TR ``index`` starts."""
-    return index * check_tr(tr)
+    """Movie time in seconds at which TR ``index`` (an int >= 0) starts."""
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+        raise InvalidParameterError(f"index must be a TR index, an int >= 0, got {index!r}.")
+    return int(index) * check_tr(tr)
 
 
 # AST's input: 1024 filter-bank frames at a 10 ms hop, the causal audio window of every TR.

@@ -31,9 +31,19 @@ def array_from_json(value: dict[str, Any] | None, widget: Any = None) -> np.ndar
     """Inverse of `array_to_json` for arrays coming back from the browser."""
     if value is None:
         return None
-    data = value["view"]
-    array = np.frombuffer(bytes(data), dtype=np.dtype(value["dtype"]))
-    return array.reshape(value["shape"]).copy()
+    # Messages from the browser are untrusted: a bad one is refused, never half-decoded.
+    try:
+        dtype = np.dtype(value["dtype"])
+        if dtype.name not in SUPPORTED_DTYPES:
+            raise ValueError(f"dtype {dtype} is not one of {list(SUPPORTED_DTYPES)}")
+        array = np.frombuffer(bytes(value["view"]), dtype=dtype)
+        return array.reshape([int(n) for n in value["shape"]]).copy()
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidParameterError(
+            "a binary array from the browser must be {'view': bytes, 'dtype': one of "
+            f"{list(SUPPORTED_DTYPES)}, 'shape': list of int}} whose sizes agree; got an "
+            f"unusable message ({type(error).__name__}: {error})."
+        ) from error
 
 
 array_serialization = {"to_json": array_to_json, "from_json": array_from_json}

@@ -99,6 +99,14 @@ def export_html(
         raise InvalidParameterError(
             f"export_html needs a non-empty list of widgets, got {widgets!r}."
         )
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise InvalidParameterError(
+            f"export_html needs the output file as a str or Path ending in .html, got {path!r}."
+        )
+    if not isinstance(title, str):
+        raise InvalidParameterError(
+            f"title must be a str (it is shown as text), got {type(title).__name__} {title!r}."
+        )
     out = Path(path).expanduser()
     if out.is_dir():
         raise InvalidParameterError(f"'{out}' is a directory; pass a file path ending in .html.")

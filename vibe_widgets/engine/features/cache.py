@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ FEATURE_VERSION = "1"
 
 _MAGIC = b"VIBEFEAT1\n"
 _MODALITIES = ("audio", "text", "video")
+_KEY = re.compile(r"(audio|text|video)-[0-9a-f]{32}")
 
 
 def extractor_fingerprint(model_id: str | os.PathLike) -> str:
@@ -101,6 +103,13 @@ class FeatureCache:
         return f"{modality}-{digest}"
 
     def _path(self, key: str) -> Path:
+        # Only keys made by key(): anything else could name (and, when corrupt, delete) a
+        # file outside the cache folder.
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise InvalidParameterError(
+                f"Feature cache key {key!r} is not one made by FeatureCache.key() "
+                "('<modality>-<32 hex digits>'); build keys with FeatureCache.key()."
+            )
         modality = key.split("-", 1)[0]
         return self.root / modality / f"{key}.feat"
 
@@ -131,6 +140,12 @@ class FeatureCache:
             If the folder cannot be written (read-only, full disk).
         """
         array = np.ascontiguousarray(array)
+        if array.dtype.kind not in "biuf":
+            # Object arrays would store memory addresses; strings are not features.
+            raise InvalidParameterError(
+                f"Feature arrays must be numeric (bool, int or float), got dtype {array.dtype}; "
+                "convert it with .astype(np.float32)."
+            )
         payload = array.tobytes()
         header = json.dumps(
             {
