@@ -373,6 +373,7 @@ function render({ model, el }) {
 
   // Counts data arrivals, so tests and benchmarks can wait for a re-encode to land.
   let dataUpdates = 0;
+  root.dataset.dataUpdates = "0";
   const onData = () => {
     decode();
     applyCursor(cursor, "grid");

@@ -70,17 +70,55 @@ export function nearestPoint(positions, x, y, radius) {
 
 /** q-th percentile (0..100) with linear interpolation, like numpy's default; NaN if empty. */
 export function percentile(values, q) {
-  const sorted = Float64Array.from(values).sort();
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (Math.min(100, Math.max(0, q)) / 100) * (sorted.length - 1);
+  const data = Float64Array.from(values);
+  const n = data.length;
+  if (n === 0) return Number.NaN;
+  const pos = (Math.min(100, Math.max(0, q)) / 100) * (n - 1);
   const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+  const low = select(data, lo);
+  // After selecting lo, everything right of it is >= it: the next order statistic is their min.
+  let high = low;
+  if (lo + 1 < n) {
+    high = Infinity;
+    for (let i = lo + 1; i < n; i++) if (data[i] < high) high = data[i];
+  }
+  return low + (pos - lo) * (high - low);
+}
+
+/** The k-th smallest value (0-based), partially reordering `data` in place (quickselect, O(n)). */
+function select(data, k) {
+  let left = 0;
+  let right = data.length - 1;
+  while (right > left) {
+    // Median of three as pivot: sorted or constant input stays linear.
+    const mid = (left + right) >> 1;
+    const a = data[left], b = data[mid], c = data[right];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (data[i] < pivot) i++;
+      while (data[j] > pivot) j--;
+      if (i <= j) {
+        const t = data[i];
+        data[i] = data[j];
+        data[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return data[k];
+  }
+  return data[k];
 }
 
 /** The default colour limit: 99th percentile of |values|, 1 when that is not positive. */
 export function autoVmax(values) {
-  const v = percentile(Array.from(values, Math.abs), 99);
+  const abs = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) abs[i] = Math.abs(values[i]);
+  const v = percentile(abs, 99);
   return v > 0 && Number.isFinite(v) ? v : 1;
 }
 

@@ -130,6 +130,30 @@ describe("automatic colour limit", () => {
     expect(percentile([10, 0], 99)).toBeCloseTo(9.9);
     expect(Number.isNaN(percentile([], 99))).toBe(true);
   });
+
+  it("selects the same percentile as a full sort on random, tied and sorted data", () => {
+    const sortedPercentile = (values, q) => {
+      const s = Float64Array.from(values).sort();
+      const pos = (q / 100) * (s.length - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.min(s.length - 1, lo + 1);
+      return s[lo] + (pos - lo) * (s[hi] - s[lo]);
+    };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const cases = [
+      Array.from({ length: 1001 }, () => random() * 2 - 1),
+      Array.from({ length: 500 }, () => Math.floor(random() * 5)),
+      Array.from({ length: 300 }, (_, i) => i),
+      Array.from({ length: 300 }, (_, i) => 300 - i),
+      [3],
+    ];
+    for (const values of cases) {
+      for (const q of [0, 1, 50, 99, 99.9, 100]) {
+        expect(percentile(values, q)).toBeCloseTo(sortedPercentile(values, q), 12);
+      }
+    }
+  });
   it("uses |values| and falls back to 1 for all-zero data", () => {
     const values = Float32Array.from({ length: 101 }, (_, i) => (i % 2 ? -i : i));
     expect(autoVmax(values)).toBeCloseTo(99);

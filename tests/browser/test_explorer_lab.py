@@ -65,6 +65,7 @@ def test_an_edit_in_the_browser_reencodes_and_the_timecourse_changes(
     updates = lab_page.evaluate(
         "[...document.querySelectorAll('[data-data-updates]')].map(e => +e.dataset.dataUpdates)"
     )
+    assert len(updates) == 2  # the glass brain and the timecourse
     before = kernel_run(lab_page, "print(ex.responses[5, :3].tolist())")
     expect(lab_page.locator(".vw-tc-note")).to_have_count(0)
     lab_page.locator(".vw-row[data-index='5']").click()
@@ -76,7 +77,7 @@ def test_an_edit_in_the_browser_reencodes_and_the_timecourse_changes(
     lab_page.wait_for_function(
         "(before) => { const now = [...document.querySelectorAll('[data-data-updates]')]"
         ".map(e => +e.dataset.dataUpdates); return now.length === 2 && "
-        "now.every((n, i) => n > (before[i] ?? 0)); }",
+        "now.every((n, i) => n > before[i]); }",
         arg=updates,
     )
     assert kernel_run(lab_page, "print(ex.transcripts[5])") == (
