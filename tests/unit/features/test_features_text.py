@@ -629,3 +629,141 @@ def test_dtype_keyword_follows_the_transformers_version(monkeypatch):
 def test_bad_constructor_arguments(tiny: Path, kwargs):
     with pytest.raises(InvalidParameterError):
         TextFeatureExtractor(tiny, **kwargs)
+
+
+# -- prefix reuse after an edit -------------------------------------------------------------
+
+
+def _tokens_run(extractor: TextFeatureExtractor) -> list[int]:
+    """Lengths of the input_ids of every model forward of ``extractor`` from now on."""
+    lengths: list[int] = []
+    extractor.load()
+
+    def hook(module, args, kwargs):
+        lengths.append(int(kwargs["input_ids"].shape[1]))
+
+    extractor._model.register_forward_pre_hook(hook, with_kwargs=True)
+    return lengths
+
+
+def _clip(n: int = 40) -> list[str]:
+    return [f"line {i}: the cat sat on the mat, number {i * 7}" if i % 5 else "" for i in range(n)]
+
+
+@pytest.mark.parametrize("where", [0, 20, 39])
+def test_resuming_after_an_edit_equals_a_full_recompute(tiny: Path, monkeypatch, where):
+    monkeypatch.setattr(text_module, "resume_pays", lambda *args: True)
+    lines = _clip()
+    extractor = TextFeatureExtractor(tiny)
+    extractor.extract(lines)
+    run = _tokens_run(extractor)
+    edited = list(lines)
+    edited[where] = "A dragon lands on the roof"
+    got = extractor.extract(edited)
+    np.testing.assert_allclose(got, manual_features(tiny, edited), atol=1e-5, rtol=0)
+    # Only the tokens from the edited line on ran, on the cached keys and values.
+    prompt, spans = build_prompt(edited)
+    n_tokens = len(AutoTokenizer.from_pretrained(tiny)(prompt)["input_ids"])
+    assert len(run) == 1
+    ids_before_line = len(
+        AutoTokenizer.from_pretrained(tiny)(prompt[: spans[where][0]])["input_ids"]
+    )
+    assert run[0] <= n_tokens - ids_before_line + 1
+    assert run[0] < n_tokens
+
+
+def test_a_merge_across_the_edited_line_is_not_reused(tiny: Path, tokenizer, monkeypatch):
+    monkeypatch.setattr(text_module, "resume_pays", lambda *args: True)
+    # "hello\n" + "\n" merges into one "\n\n" token that belongs to line 0; filling line 1
+    # splits it, so the id of a token *before* the edited line changes.
+    lines = ["hello", "", "world"]
+    edited = ["hello", "there", "world"]
+    before = tokenizer(build_prompt(lines)[0])["input_ids"]
+    after = tokenizer(build_prompt(edited)[0])["input_ids"]
+    first_diff = text_module.common_prefix_length(before, after)
+    prompt, spans = build_prompt(lines)
+    assert first_diff < len(tokenizer(prompt[: spans[1][0]])["input_ids"])
+    extractor = TextFeatureExtractor(tiny)
+    extractor.extract(lines)
+    run = _tokens_run(extractor)
+    got = extractor.extract(edited)
+    assert run == [len(after) - first_diff]
+    np.testing.assert_allclose(got, manual_features(tiny, edited), atol=1e-5, rtol=0)
+
+
+def test_an_unchanged_prompt_runs_nothing_and_a_shorter_one_reuses_its_prefix(tiny: Path):
+    lines = _clip(12)
+    extractor = TextFeatureExtractor(tiny)
+    first = extractor.extract(lines)
+    run = _tokens_run(extractor)
+    np.testing.assert_array_equal(extractor.extract(lines), first)
+    shorter = extractor.extract(lines[:7])
+    assert run == []
+    np.testing.assert_allclose(shorter, manual_features(tiny, lines[:7]), atol=1e-5, rtol=0)
+
+
+def test_reuse_follows_the_settings_and_unload_forgets(tiny: Path):
+    lines = _clip(10)
+    extractor = TextFeatureExtractor(tiny)
+    extractor.extract(lines)
+    extractor.num_last_hidden_states = 2
+    np.testing.assert_allclose(
+        extractor.extract(lines), manual_features(tiny, lines, n_last=2), atol=1e-5, rtol=0
+    )
+    assert extractor._reuse.ids is not None
+    extractor.unload()
+    assert extractor._reuse is None
+    off = TextFeatureExtractor(tiny, reuse_prefix=False)
+    off.extract(lines)
+    run = _tokens_run(off)
+    off.extract(lines)
+    assert len(run) == 1
+    assert off._reuse is None
+
+
+def test_resume_cost_model_prefers_a_fresh_pass_for_early_edits():
+    # Attention-bound (a tiny model, a long prompt): only late edits resume.
+    assert not text_module.resume_pays(10_000, 100, dense_per_token=1e5, per_pair=1e3)
+    assert text_module.resume_pays(10_000, 9_500, dense_per_token=1e5, per_pair=1e3)
+    # Dense-bound (a large model): resuming from a third of the way pays.
+    assert text_module.resume_pays(10_000, 4_000, dense_per_token=3e10, per_pair=1e6)
+    assert not text_module.resume_pays(10_000, 0, dense_per_token=3e10, per_pair=1e6)
+
+
+def test_an_early_edit_runs_the_whole_prompt_when_resuming_does_not_pay(tiny: Path):
+    lines = _clip(60)
+    extractor = TextFeatureExtractor(tiny)
+    extractor.extract(lines)
+    run = _tokens_run(extractor)
+    early = list(lines)
+    early[1] = "A dragon lands on the roof"
+    late = list(early)  # edits accumulate, as in the editor
+    late[-1] = "A dragon lands on the roof"
+    np.testing.assert_allclose(extractor.extract(early), manual_features(tiny, early), atol=1e-5)
+    np.testing.assert_allclose(extractor.extract(late), manual_features(tiny, late), atol=1e-5)
+    n_tokens = len(AutoTokenizer.from_pretrained(tiny)(build_prompt(early)[0])["input_ids"])
+    assert run[0] == n_tokens  # fresh causal pass
+    assert run[1] < n_tokens // 10  # the last line only
+
+
+@pytest.mark.parametrize("where", [1, 30, 59])
+def test_windowed_edits_rerun_only_changed_windows_and_equal_a_full_recompute(
+    tiny_short: Path, monkeypatch, where
+):
+    lines = _long_clip()
+    limit = 500
+    extractor = TextFeatureExtractor(tiny_short, max_context_tokens=limit)
+    extractor.extract(lines)
+    forwards = _count_forwards(monkeypatch)
+    edited = list(lines)
+    # Same token count as the line it replaces: the window plan stays, so only the windows
+    # holding the edited line change.
+    edited[where] = lines[where].replace("cat", "dog")
+    got = extractor.extract(edited)
+    n_run = len(forwards)
+    reference = TextFeatureExtractor(tiny_short, max_context_tokens=limit, reuse_prefix=False)
+    np.testing.assert_allclose(got, reference.extract(edited), atol=1e-5, rtol=0)
+    _, _, _, windows = _windows_by_hand(tiny_short, edited, limit)
+    assert len(forwards) - n_run == len(windows)  # the reference ran every window
+    holding = [w for w in windows if w[0] <= where < w[2]]
+    assert n_run == len(holding) < len(windows)
