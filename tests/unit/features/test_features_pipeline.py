@@ -148,3 +148,49 @@ def test_unreadable_video_is_a_media_error_naming_the_file(model, tmp_path):
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
     with pytest.raises(MediaError, match=r"broken\.mp4"):
         model.encode(["a"], video_path=broken, show_progress=False)
+
+
+def test_a_re_encode_reads_the_movie_once_until_it_changes(model, tmp_path, monkeypatch):
+    from vibe_widgets.engine.features import pipeline as pipeline_module
+
+    reads: list[str] = []
+    original = pipeline_module.file_digest
+
+    def spy(path):
+        reads.append(str(path))
+        return original(path)
+
+    monkeypatch.setattr(pipeline_module, "file_digest", spy)
+    movie = write_video(tmp_path / "m.mp4", seconds=3.2)
+    first = model.extract_features(["x", "y"], movie, show_progress=False)
+    again = model.extract_features(["x", "z"], movie, show_progress=False)
+    assert len(reads) == 1
+    assert again.cached == {"audio": True, "text": False, "video": True}
+    # Rewritten in place with other content: read again, and its features follow it.
+    write_video(movie, seconds=3.2, size=(96, 160))
+    changed = model.extract_features(["x", "y"], movie, show_progress=False)
+    assert len(reads) == 2
+    assert changed.cached["video"] is False
+    assert not np.allclose(changed.features["video"], first.features["video"])
+
+
+def test_a_transcript_edit_runs_the_text_model_on_the_suffix_only(model, clip):
+    model.encode(clip.transcripts, video_path=clip.video_path, show_progress=False)
+    text = model.pipeline._extractors["text"]
+    lengths: list[int] = []
+    text._model.register_forward_pre_hook(
+        lambda module, args, kwargs: lengths.append(int(kwargs["input_ids"].shape[1])),
+        with_kwargs=True,
+    )
+    edited = list(clip.transcripts)
+    edited[-1] = "A dragon lands on the roof"
+    again, meta = model.encode(
+        edited, video_path=clip.video_path, return_metadata=True, show_progress=False
+    )
+    assert meta["features"]["cached"] == {"audio": True, "text": False, "video": True}
+    assert len(lengths) == 1
+    assert lengths[0] < 60  # the last line and its newline, not the ~1.4k-token prompt
+    fresh = vw.get_encoding_model(
+        vw.MODEL_ID, subject=1, model_variant="demo", device="cpu", feature_cache=False
+    ).encode(edited, video_path=clip.video_path, show_progress=False)
+    torch.testing.assert_close(again, fresh)

@@ -127,6 +127,9 @@ class FeaturePipeline:
         self.trust_remote_code = bool(trust_remote_code)
         self.missing_audio = missing_audio
         self._extractors: dict[str, Any] = {}
+        # Content digest of the last movie, by its file identity: a re-encode after a
+        # transcript edit need not read the whole movie again (seconds for a feature film).
+        self._digest_memo: tuple[tuple[Any, ...], str] | None = None
 
     # -- extractor ids and instances -------------------------------------------------------
 
@@ -186,6 +189,31 @@ class FeaturePipeline:
         self._extractors.clear()
 
     # -- cache keys ------------------------------------------------------------------------
+
+    def media_digest(self, path: str | os.PathLike) -> str:
+        """Content digest of a movie file, remembered while the file stays the same.
+
+        The digest of the last file is kept with its device, inode, size and modification
+        time (nanoseconds); any change to those re-reads the file.
+
+        Parameters
+        ----------
+        path : str or Path
+            The movie.
+
+        Returns
+        -------
+        str
+            ``file_digest(path)``.
+        """
+        resolved = Path(path).resolve()
+        stat = resolved.stat()
+        identity = (str(resolved), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if self._digest_memo is not None and self._digest_memo[0] == identity:
+            return self._digest_memo[1]
+        digest = file_digest(resolved)
+        self._digest_memo = (identity, digest)
+        return digest
 
     def _settings(self, modality: str, n_tr: int) -> dict[str, Any]:
         cfg = self.config
@@ -257,7 +285,7 @@ class FeaturePipeline:
         def media_digest() -> str:
             nonlocal video_digest
             if video_digest is None:
-                video_digest = file_digest(info.path)
+                video_digest = self.media_digest(info.path)
             return video_digest
 
         computations: dict[str, tuple[Callable[[], str], Callable[[Any], np.ndarray]]] = {
