@@ -368,6 +368,7 @@ _MISSING_AUDIO = ("error", "silence")
 # whole: codec priming and padding differ by tens of milliseconds, truncation by far more.
 _AUDIO_SHORTFALL_SECONDS = 0.2
 _AUDIO_SHORTFALL_FRACTION = 0.01
+_MAX_PREALLOCATED_SECONDS = 30 * 60.0
 
 
 class _SampleBuffer:
@@ -467,7 +468,10 @@ def _decode_mono(
     declared = _stream_seconds(stream)
     if declared is None and container.duration is not None:
         declared = container.duration / av.time_base
-    buffer = _SampleBuffer(int(((declared or 0.0) + 1.0) * sample_rate))
+    # The header's duration is only a hint: a damaged one may claim days, so the first
+    # allocation is capped and the buffer grows with what actually decodes.
+    hint = min((declared or 0.0) + 1.0, _MAX_PREALLOCATED_SECONDS)
+    buffer = _SampleBuffer(int(hint * sample_rate))
     resampler: av.AudioResampler | None = None
     source = None
     try:

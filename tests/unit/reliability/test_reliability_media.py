@@ -271,3 +271,11 @@ def test_a_clip_under_one_tr_is_refused_by_the_player_and_the_encoder(
     with pytest.raises(vw.VibeError, match=r"short\.mp4") as info:
         vw.encode(demo_model, [], short, show_progress=False)
     assert "1.49" in str(info.value)
+
+
+def test_a_header_claiming_a_huge_duration_allocates_nothing_huge(monkeypatch):
+    # As if the header said the audio lasts 30 000 years: the decoder must not reserve
+    # memory for that (a MemoryError before), and the mismatch is reported as truncation.
+    monkeypatch.setattr(media, "_stream_seconds", lambda stream: 1e12)
+    with pytest.raises(vw.MediaError, match=r"ends after 45\.\d+ s but the file says it lasts"):
+        media.decode_audio(vw.sample_clip().video_path)
