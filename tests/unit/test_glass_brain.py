@@ -244,3 +244,40 @@ def test_to_png_differs_between_trs(brain, tmp_path):
     a = brain.to_png(tmp_path / "a.png", tr_index=0).read_bytes()
     b = brain.to_png(tmp_path / "b.png", tr_index=1).read_bytes()
     assert a != b
+
+
+def test_to_svg_and_to_png_draw_the_widget_state_at_any_size(brain, tmp_path):
+    import struct
+
+    brain.networks_shown = ["Vis"]
+    png = brain.to_png(tmp_path / "b.png", width=640, height=240, dpi=150)
+    assert struct.unpack(">II", png.read_bytes()[16:24]) == (640, 240)
+    svg = brain.to_svg(tmp_path / "b.svg", tr_index=3, width=640, height=240, dpi=150)
+    text = svg.read_text()
+    assert text.startswith("<?xml")
+    # 640 x 240 px at 150 dpi is 307.2 x 115.2 pt.
+    assert 'width="307.2pt" height="115.2pt"' in text
+    with pytest.raises(InvalidParameterError, match=r"ending in \.svg"):
+        brain.to_svg(tmp_path / "b.png")
+    with pytest.raises(InvalidParameterError, match=r"ending in \.png"):
+        brain.to_png(tmp_path / "b.svg")
+
+
+def test_to_png_uses_the_widget_filter_and_limit(brain, tmp_path):
+    from matplotlib.image import imread
+
+    brain.vmax = 100.0  # every response is near zero: dark dots
+    dark = imread(brain.to_png(tmp_path / "dark.png", width=600, height=210))
+    brain.vmax = 0.05  # every response saturates: bright dots
+    bright = imread(brain.to_png(tmp_path / "bright.png", width=600, height=210))
+    assert bright[..., :3].mean() > dark[..., :3].mean() + 0.01
+    def colourful(image):
+        return int(((image[..., :3].max(axis=-1) - image[..., :3].min(axis=-1)) > 0.5).sum())
+
+    brain.networks_shown = []
+    grey = imread(brain.to_png(tmp_path / "grey.png", width=600, height=210))
+    brain.vmax = None
+    brain.networks_shown = list(NETWORKS)
+    shown = imread(brain.to_png(tmp_path / "shown.png", width=600, height=210))
+    assert colourful(grey) < 1500  # the colour bar only
+    assert colourful(shown) > colourful(grey) + 3000

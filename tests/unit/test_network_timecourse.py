@@ -174,3 +174,26 @@ def test_to_png_writes_the_requested_pixel_size(responses, tmp_path: Path, width
 def test_to_png_refuses_a_tiny_size(widget, tmp_path: Path):
     with pytest.raises(InvalidParameterError, match="10x10"):
         widget.to_png(tmp_path / "x.png", width=10, height=10)
+
+
+def test_to_svg_writes_a_vector_plot_of_the_requested_size(responses, tmp_path: Path):
+    w = NetworkTimecourse(responses, compare=responses * 0.5, cursor=4)
+    w.hidden = ["Vis"]
+    out = w.to_svg(tmp_path / "plot.svg", width=800, height=400, dpi=200)
+    text = out.read_text()
+    assert text.startswith("<?xml")
+    assert 'width="288pt" height="144pt"' in text  # 800 x 400 px at 200 dpi
+    with pytest.raises(InvalidParameterError, match=r"ending in \.svg"):
+        w.to_svg(tmp_path / "plot.png")
+
+
+def test_to_png_draws_the_widget_state(responses, tmp_path: Path):
+    import matplotlib.image
+
+    w = NetworkTimecourse(responses)
+    shown = matplotlib.image.imread(w.to_png(tmp_path / "a.png", width=600, height=300))
+    w.hidden = list(w.networks)
+    hidden = matplotlib.image.imread(w.to_png(tmp_path / "b.png", width=600, height=300))
+    chroma = lambda img: (img[..., :3].max(-1) - img[..., :3].min(-1) > 0.3).sum()  # noqa: E731
+    assert chroma(shown) > 1000
+    assert chroma(hidden) < 50  # no network lines left

@@ -92,6 +92,12 @@ class GlassBrainFrames:
         Parcels circled in green.
     animated : bool
         Prepare for `render` (blitting); the dots and title are then left out of savefig.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    background_rgb : numpy.ndarray or None
+        Animated figures: the static parts alone, uint8 of shape (height, width, 3).
     """
 
     def __init__(
@@ -134,11 +140,16 @@ class GlassBrainFrames:
             for line in outlines[view]:
                 ax.plot(line[:, 0], line[:, 1], color="#9a9a9a", lw=0.8)
             pts = self.centroids[:, list(axes)]
-            scatter = ax.scatter(pts[:, 0], pts[:, 1], s=size, linewidths=0, animated=animated)
+            # Dots above the outlines, as in the browser (and as blitting draws them).
+            scatter = ax.scatter(
+                pts[:, 0], pts[:, 1], s=size, linewidths=0, zorder=3, animated=animated
+            )
             self.scatters.append((ax, scatter, list(axes)))
             for parcel in highlight:
                 ring = self.centroids[int(parcel), list(axes)]
-                ax.scatter(*ring, s=size * 5, facecolors="none", edgecolors="#00a040", lw=1.5)
+                ax.scatter(
+                    *ring, s=size * 5, facecolors="none", edgecolors="#00a040", lw=1.5, zorder=4
+                )
             ax.set_aspect("equal")
             ax.set_axis_off()
             ax.set_title(view, fontsize=9, color="#666", loc="left")
@@ -153,9 +164,12 @@ class GlassBrainFrames:
                 bar.set_label(colorbar_label, fontsize=8)
         self.title = fig.suptitle("", fontsize=10, x=0.02, ha="left", animated=animated)
         self._background = None
+        self.background_rgb: np.ndarray | None = None
         if animated:
+            # Animated artists are left out of this draw: what it leaves is the background.
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(fig.bbox)
+            self.background_rgb = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
     def set_values(self, values: np.ndarray, title: str | None = None) -> None:
         """Colour the dots by ``values`` (float array of shape (1000,), NaN: missing)."""
