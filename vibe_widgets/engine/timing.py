@@ -247,7 +247,8 @@ def video_windows(
     fps = _video_check_positive("fps", fps)
     frame_count = _video_check_int("frame_count", frame_count, 1)
     chunk = _video_check_positive("chunk_seconds", chunk_seconds)
-    n_samples = _video_check_int("n_samples", n_samples, 1)
+    # Without n_tokens, it is n_samples // 2: one frame alone makes no temporal token.
+    n_samples = _video_check_int("n_samples", n_samples, 1 if n_tokens else VIDEO_TUBELET)
     n_tokens = n_samples // VIDEO_TUBELET if n_tokens is None else n_tokens
     n_tokens = _video_check_int("n_tokens", n_tokens, 1)
     if chunk < tr:

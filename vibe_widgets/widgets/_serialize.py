@@ -18,7 +18,10 @@ def array_to_json(array: np.ndarray | None, widget: Any = None) -> dict[str, Any
     """Serialise an array as one binary buffer plus its dtype and shape."""
     if array is None:
         return None
-    array = np.ascontiguousarray(array)
+    # Not ascontiguousarray: it turns a 0-d array into shape (1,).
+    array = np.asarray(array)
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")
     if array.dtype.name not in SUPPORTED_DTYPES:
         raise InvalidParameterError(
             f"arrays sent to the browser must have one of the dtypes {list(SUPPORTED_DTYPES)}, "

@@ -580,6 +580,12 @@ ROWS = [
         "video_windows-n_tr",
     ),
     _row(
+        lambda c: timing.video_windows(3, 1.49, 10.0, 24, 240, n_samples=1),
+        IPE,
+        r"n_samples must be an int >= 2, got 1",
+        "video_windows-one-sample",
+    ),
+    _row(
         lambda c: timing.video_windows(3, 1.49, 10.0, NAN, 240),
         IPE,
         r"fps must be finite and > 0, got nan",
