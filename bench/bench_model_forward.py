@@ -1,8 +1,11 @@
-"""Benchmark: CPU forward time of the VIBE network (random weights) against the number of TRs.
+"""Benchmark: CPU forward time and peak memory of the VIBE network against the number of TRs.
 
 Run ``python bench/bench_model_forward.py`` for the default-size network (0.63 B parameters,
-about 2.5 GB of float32 weights) or ``--quick`` for a small network (CI keeps the script
-working). The weights are random: this measures speed only, never predictions.
+about 2.5 GB of float32 weights) at 100 (baseline), 400 and 4000 TRs, or ``--quick`` for a
+small network at 100 and 400 (CI keeps the script working). Each length runs in its own
+process, so that its peak resident memory is its own. The weights are random: this
+measures speed only, never predictions. The predictor attends over the whole clip, so
+its cost grows with the square of the length once attention dominates.
 Timings on a shared machine are noisy: compare the median and best columns.
 """
 
@@ -10,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 
@@ -54,38 +59,63 @@ def _peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**30
 
 
+def _one(config: VIBEConfig, n_tr: int, repeats: int) -> dict:
+    torch.manual_seed(0)
+    model = VIBEModel(config).eval()
+    seconds, best = _forward_seconds(model, config, n_tr, repeats)
+    n_params = sum(p.numel() for p in model.parameters())
+    return {"n_tr": n_tr, "median": seconds, "best": best, "rss": _peak_rss_gib(),
+            "params": n_params}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small network, for CI")
-    parser.add_argument("--trs", type=int, default=400, help="clip length to time (TRs)")
+    parser.add_argument(
+        "--trs", type=int, nargs="+", default=None, help="clip lengths to time (TRs)"
+    )
     parser.add_argument("--baseline-trs", type=int, default=100, help="baseline clip length")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per length")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per length")
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     config = dataclasses.replace(VIBEConfig(), **QUICK) if args.quick else VIBEConfig()
-    torch.manual_seed(0)
-    start = time.perf_counter()
-    model = VIBEModel(config).eval()
-    build_s = time.perf_counter() - start
-    n_params = sum(p.numel() for p in model.parameters())
-
+    if args.one is not None:  # a child: one length, one JSON line
+        print(json.dumps(_one(config, args.one, args.repeats)))
+        return
+    lengths = args.trs or ([400] if args.quick else [400, 4000])
     label = "quick (small)" if args.quick else "default VIBEConfig()"
     print(f"network     : {label}, RANDOM weights (benchmark only, not a trained model)")
-    print(f"parameters  : {n_params:,} ({n_params / 1e9:.3f} B)")
     print(f"torch       : {torch.__version__}, {torch.get_num_threads()} CPU threads, float32")
-    print(f"build time  : {build_s:.1f} s (random initialisation)")
     print()
-    print(f"{'n_tr':>6} {'median s':>10} {'best s':>8} {'ms / TR':>9} {'ratio':>7}")
-    rows = []
-    for n_tr in (args.baseline_trs, args.trs):
-        seconds, best = _forward_seconds(model, config, n_tr, args.repeats)
-        ratio = seconds / rows[0][1] if rows else 1.0
-        rows.append((n_tr, seconds))
-        print(f"{n_tr:>6} {seconds:>10.3f} {best:>8.3f} {1e3 * seconds / n_tr:>9.2f} {ratio:>7.2f}")
-    print()
-    scale = args.trs / args.baseline_trs
-    print(f"time ratio  : {ratio:.2f} for {scale:.1f}x the TRs ({scale:.2f} would be linear)")
-    print(f"peak RSS    : {_peak_rss_gib():.2f} GiB")
+    print(f"{'n_tr':>6} {'median s':>10} {'best s':>8} {'ms / TR':>9} {'ratio':>7} {'peak GiB':>9}")
+    base = None
+    for n_tr in (args.baseline_trs, *lengths):
+        command = [sys.executable, __file__, "--one", str(n_tr), "--repeats", str(args.repeats)]
+        if args.quick:
+            command.append("--quick")
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            print(f"{n_tr:>6} did not finish within {args.timeout:.0f} s on this machine")
+            continue
+        if done.returncode != 0:
+            reason = "killed (out of memory?)" if done.returncode < 0 else done.stderr[-300:]
+            print(f"{n_tr:>6} failed, exit {done.returncode}: {reason}")
+            continue
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        base = base or row
+        ratio = row["median"] / base["median"]
+        print(
+            f"{n_tr:>6} {row['median']:>10.3f} {row['best']:>8.3f} "
+            f"{1e3 * row['median'] / n_tr:>9.2f} {ratio:>7.2f} {row['rss']:>9.2f}"
+        )
+    if base is not None:
+        print(f"\nparameters  : {base['params']:,} ({base['params'] / 1e9:.3f} B)")
+        print("ratio       : median time / the baseline's; linear growth would be n_tr / "
+              f"{args.baseline_trs}")  # fmt: skip
+        print("peak GiB    : peak resident memory of the process for that length")
 
 
 if __name__ == "__main__":
