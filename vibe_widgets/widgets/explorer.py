@@ -104,6 +104,7 @@ class Explorer(ipywidgets.VBox):
         self.editor = TranscriptEditor(list(transcripts), tr=tr)
         self.brain = GlassBrain(self.responses, tr=tr)
         self.timecourse = NetworkTimecourse(self.responses, tr=tr)
+        self.timecourse.compare_label = "before the edits"
         self.link_id = link(self.player, self.editor, self.brain, self.timecourse)
         # Text, never HTML: the label comes from a variant's config.json.
         self.banner = ipywidgets.Label(_banner_text(model))
@@ -155,6 +156,10 @@ class Explorer(ipywidgets.VBox):
         and one model pass. On failure the views keep the previous prediction and the
         status line shows the error.
         """
+        if self._pending is not None:
+            # Called directly while a debounced re-encode waits: this one covers it.
+            self._pending.cancel()
+            self._pending = None
         started = time.perf_counter()
         self.status.value = "re-encoding"
         try:
