@@ -1,0 +1,191 @@
+"""fit(): recovers a planted signal, saves a loadable variant, is deterministic and resumable."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from vibe_widgets.engine.config import MODEL_ID, VIBEConfig
+from vibe_widgets.engine.encoder import get_encoding_model
+from vibe_widgets.engine.training import evaluate, fit, load_runs
+from vibe_widgets.engine.training.fit import forward_masked
+from vibe_widgets.errors import InvalidParameterError, StimulusError
+
+FAST = {"show_progress": False, "device": "cpu", "lr": 3e-3, "batch_size": 4}
+
+
+@pytest.fixture
+def config(tiny_config: VIBEConfig) -> VIBEConfig:
+    return tiny_config
+
+
+def _problem(config: VIBEConfig, n_runs: int, n_tr: int, seed: int, subject: int = 1):
+    """Runs whose fMRI is a fixed linear map of the video features plus unit noise."""
+    weights = np.random.default_rng(123).standard_normal((config.input_dims["video"], 1000)) / 4
+    rng = np.random.default_rng(seed)
+    runs = []
+    for i in range(n_runs):
+        feats = {
+            k: rng.standard_normal((n_tr, d)).astype(np.float32)
+            for k, d in config.input_dims.items()
+        }
+        fmri = feats["video"] @ weights + rng.standard_normal((n_tr, 1000))
+        runs.append(feats | {"fmri": fmri.astype(np.float32), "subject": subject, "name": f"r{i}"})
+    return runs
+
+
+def _weights(path):
+    return load_file(str(path / "model.safetensors"))
+
+
+def test_fit_recovers_signal_that_a_shuffled_control_does_not(config, tmp_path):
+    runs = _problem(config, 6, 40, seed=0)
+    test = _problem(config, 1, 60, seed=99)[0]
+    shuffled = [
+        {k: v for k, v in run.items() if k != "fmri"} | {"fmri": runs[(i + 1) % 6]["fmri"]}
+        for i, run in enumerate(runs)
+    ]
+    scores = {}
+    for name, data in (("real", runs), ("shuffled", shuffled)):
+        result = fit(data, tmp_path / name, config=config, epochs=30, **FAST)
+        model = get_encoding_model(MODEL_ID, subject=1, model_variant=result.path, device="cpu")
+        features = {k: test[k] for k in ("audio", "text", "video")}
+        scores[name] = evaluate(model, features, test["fmri"]).mean_r
+    assert scores["real"] > 0.3
+    assert abs(scores["shuffled"]) < 0.1
+
+
+def test_saved_folder_loads_through_model_variant_and_predicts_like_the_fitted_network(
+    config, tmp_path
+):
+    runs = _problem(config, 3, 12, seed=1, subject=2)
+    result = fit(runs, tmp_path / "v", config=config, epochs=2, label="my fit", **FAST)
+    assert {p.name for p in result.path.iterdir()} == {
+        "config.json",
+        "model.safetensors",
+        "README.md",
+    }
+    model = get_encoding_model(MODEL_ID, subject=2, model_variant=str(result.path), device="cpu")
+    assert model.label == "my fit"
+    feats = {k: runs[0][k] for k in ("audio", "text", "video")}
+    got = model.encode_features(feats)
+    inputs = {k: torch.as_tensor(v)[None] for k, v in feats.items()}
+    with torch.no_grad():
+        expected = forward_masked(result.network, inputs, torch.tensor([1]), None)[0]
+    torch.testing.assert_close(got, expected)
+    block = json.loads((result.path / "config.json").read_text())["vibe_widgets"]
+    assert block["subjects"] == {"2": 1}
+    assert block["fit"]["epochs_trained"] == 2
+
+
+def test_same_seed_gives_identical_weights_and_another_seed_does_not(config, tmp_path):
+    runs = _problem(config, 3, 10, seed=2)
+    kwargs = dict(config=config, max_epochs=4, patience=2, seeds=(0, 1), **FAST)
+    a = fit(runs, tmp_path / "a", **kwargs)
+    b = fit(runs, tmp_path / "b", **kwargs)
+    c = fit(runs, tmp_path / "c", **(kwargs | {"seeds": (5, 1)}))
+    wa, wb, wc = _weights(a.path), _weights(b.path), _weights(c.path)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert a.val_history == b.val_history
+    assert not all(torch.equal(wa[k], wc[k]) for k in wa)
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize(("phase", "epoch"), [("select", 2), ("member-1", 1)])
+def test_interrupted_fit_resumes_to_the_uninterrupted_result(config, tmp_path, phase, epoch):
+    runs = _problem(config, 3, 10, seed=3)
+    kwargs = dict(config=config, max_epochs=5, patience=5, seeds=(0, 1), **FAST)
+    reference = fit(runs, tmp_path / "ref", **kwargs)
+    seen = []
+
+    def interrupt(info):
+        seen.append((info["phase"], info["epoch"]))
+        if (info["phase"], info["epoch"]) == (phase, epoch):
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        fit(runs, tmp_path / "run", callback=interrupt, **kwargs)
+    assert (tmp_path / "run" / ".fit-checkpoint").is_dir()
+    resumed_epochs = []
+    result = fit(
+        runs,
+        tmp_path / "run",
+        callback=lambda i: resumed_epochs.append((i["phase"], i["epoch"])),
+        **kwargs,
+    )
+    assert resumed_epochs[0] == (phase, epoch + 1)  # it went on, it did not start over
+    ref, got = _weights(reference.path), _weights(result.path)
+    assert all(torch.equal(ref[k], got[k]) for k in ref)
+    assert result.val_history == reference.val_history
+    assert not (tmp_path / "run" / ".fit-checkpoint").exists()
+
+
+def test_early_stopping_keeps_the_best_epoch_count(config, tmp_path):
+    runs = _problem(config, 4, 12, seed=4)
+    result = fit(runs, tmp_path / "v", config=config, max_epochs=12, patience=3, **FAST)
+    history = result.val_history
+    assert result.epochs == int(np.argmax(history)) + 1
+    assert len(history) == 12 or len(history) - result.epochs == 3
+    assert result.val_runs == ["r3"]
+
+
+def test_fine_tuning_a_new_subject_enlarges_the_embedding_from_the_null_row(config, tmp_path):
+    base = fit(_problem(config, 2, 10, seed=5), tmp_path / "base", config=config, epochs=1, **FAST)
+    null_row = base.network.encoder.subject_embeddings.weight[config.num_subjects].detach()
+    runs = _problem(config, 2, 10, seed=6, subject=7)
+    grown = fit(
+        runs,
+        tmp_path / "grown",
+        init_from=base.path,
+        epochs=1,
+        lr=1e-9,
+        **{k: v for k, v in FAST.items() if k != "lr"},
+    )
+    assert grown.config.num_subjects == config.num_subjects + 1
+    assert grown.subjects == {7: config.num_subjects}
+    table = grown.network.encoder.subject_embeddings.weight.detach()
+    # lr ~ 0: the new row and the moved null row are still copies of the old null row.
+    torch.testing.assert_close(table[config.num_subjects], null_row, atol=1e-5, rtol=0)
+    torch.testing.assert_close(table[config.num_subjects + 1], null_row, atol=1e-5, rtol=0)
+    on_null = fit(
+        runs, tmp_path / "null", init_from=base.path, epochs=1, new_subjects="null", **FAST
+    )
+    assert on_null.config.num_subjects == config.num_subjects
+    assert on_null.subjects == {7: config.num_subjects}
+
+
+def test_runs_from_a_folder_of_npz_files(config, tmp_path):
+    runs = _problem(config, 2, 8, seed=7)
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    for run in runs:
+        np.savez(folder / f"{run['name']}.npz", **{k: v for k, v in run.items() if k != "name"})
+    loaded = load_runs(folder, config)
+    assert [r.name for r in loaded] == ["r0", "r1"]
+    np.testing.assert_array_equal(loaded[1].fmri, runs[1]["fmri"])
+    assert loaded[0].subject == 1
+
+
+def test_bad_input_is_refused_with_the_problem_named(config, tmp_path):
+    runs = _problem(config, 2, 8, seed=8)
+    with pytest.raises(InvalidParameterError, match="held-out run"):
+        fit(runs[:1], tmp_path / "a", config=config, **FAST)
+    with pytest.raises(InvalidParameterError, match="not run names"):
+        fit(runs, tmp_path / "a", config=config, val_runs=["nope"], **FAST)
+    with pytest.raises(InvalidParameterError, match="config=VIBEConfig"):
+        fit(runs, tmp_path / "a", **FAST)
+    bad = [runs[0] | {"video": runs[0]["video"][:, :3]}]
+    with pytest.raises(StimulusError, match=r"Run 'r0': 'video' features have width 3"):
+        fit(bad, tmp_path / "a", config=config, epochs=1, **FAST)
+    short = [runs[0] | {"fmri": runs[0]["fmri"][:5]}]
+    with pytest.raises(StimulusError, match="same number of TRs"):
+        fit(short, tmp_path / "a", config=config, epochs=1, **FAST)
+    with pytest.raises(InvalidParameterError, match="mask_ratio"):
+        fit(runs, tmp_path / "a", config=config, epochs=1, mask_ratio=1.5, **FAST)
