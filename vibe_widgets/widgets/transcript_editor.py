@@ -85,6 +85,8 @@ def _tsv_unescape(text: str) -> str:
 
 def _format_of(path: Path) -> str:
     suffix = path.suffix.lower()
+    if suffix == ".bak":  # a backup left by save(): "edits.json.bak" is JSON
+        suffix = Path(path.stem).suffix.lower()
     if suffix in (".json", ".tsv"):
         return suffix[1:]
     raise InvalidParameterError(
@@ -146,6 +148,46 @@ def _read_file(path: str | os.PathLike) -> tuple[float | None, list[str]]:
             tr = check_tr(round(offset - onset, 9))
         lines.append(_tsv_unescape(cells[3]))
     return tr, lines
+
+
+def backup_path(path: str | os.PathLike) -> Path:
+    """Where :meth:`TranscriptEditor.save` keeps the previous content of ``path``."""
+    path = Path(path).expanduser()
+    return path.with_name(path.name + ".bak")
+
+
+def _atomic_write(out: Path, data: bytes, *, backup: bool) -> None:
+    """Write ``data`` to ``out`` so that a crash leaves the old or the new file, never half."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if backup and out.is_file():
+        # Copied (through its own atomic rename), not moved: ``out`` never goes missing.
+        _atomic_write(backup_path(out), out.read_bytes(), backup=False)
+    fd, tmp = tempfile.mkstemp(suffix=out.suffix, dir=out.parent, prefix=".transcripts-")
+    make_shareable(fd)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _fsync_dir(out.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; some file systems (and Windows) cannot open folders.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _as_trait_error(validator):
@@ -333,13 +375,26 @@ class TranscriptEditor(BundledWidget):
 
         JSON holds ``{"tr", "n_tr", "transcripts"}``; TSV has the header
         ``tr_index onset offset text`` with TR times in seconds, and tabs, newlines and
-        backslashes in the text written as ``\\t``, ``\\n``, ``\\\\``. The file is
-        replaced atomically, so a failed save leaves an existing file intact.
+        backslashes in the text written as ``\\t``, ``\\n``, ``\\\\``.
+
+        Nothing is lost: the text goes to a temporary file in the same folder, is flushed to
+        disk (fsync) and renamed over ``path`` in one step, so a crash or a full disk leaves
+        either the old file or the new one, never half of one. When ``path`` already exists,
+        its previous content is first kept as ``<path>.bak`` (e.g. ``edits.json.bak``), so
+        one step back is always on disk. After a kernel restart, recover the last save with
+        ``TranscriptEditor.load(path)`` (or ``editor.load(path)`` into an open editor).
 
         Returns
         -------
         Path
             The written file.
+
+        Raises
+        ------
+        InvalidParameterError
+            For an extension other than .json or .tsv.
+        OSError
+            When the folder cannot be written (the previous file is then left as it was).
         """
         out = Path(path).expanduser()
         kind = _format_of(out)
@@ -353,21 +408,24 @@ class TranscriptEditor(BundledWidget):
                 onset, offset = round(i * self.tr, 9), round((i + 1) * self.tr, 9)
                 rows.append(f"{i}\t{onset!r}\t{offset!r}\t{_tsv_escape(line)}")
             text = "\n".join(rows) + "\n"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=out.suffix, dir=out.parent, prefix=".transcripts-")
-        make_shareable(fd)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            _atomic_write(out, text.encode("utf-8"), backup=True)
+        except OSError as error:
+            # The same OSError subclass (PermissionError, ...), with a message that names the
+            # file the user gave rather than the temporary one.
+            raise type(error)(
+                f"cannot save transcripts to '{out}' ({error}); the previous file, if any, is "
+                "unchanged. Choose a writable folder, or free disk space."
+            ) from error
         return out
 
     @_HybridMethod
     def load(self_or_cls, path: str | os.PathLike, **kwargs: Any) -> TranscriptEditor:
-        """Read transcripts saved by :meth:`save` (``.json`` or ``.tsv``).
+        """Read transcripts saved by :meth:`save` (``.json`` or ``.tsv``, or its ``.bak``).
+
+        This is how an editing session comes back after a kernel restart: the last
+        :meth:`save` is on disk, complete (saves are atomic), with the save before it in
+        ``<path>.bak``.
 
         On the class, ``TranscriptEditor.load(path, **kwargs)`` returns a new editor (TR
         from the file unless ``tr=`` is given). On an editor, ``editor.load(path)``
@@ -379,7 +437,15 @@ class TranscriptEditor(BundledWidget):
         TranscriptEditor
             The new editor, or the editor itself.
         """
-        tr, lines = _read_file(path)
+        try:
+            tr, lines = _read_file(path)
+        except InvalidParameterError as error:
+            backup = backup_path(path)
+            if Path(path).suffix.lower() != ".bak" and backup.is_file():
+                raise InvalidParameterError(
+                    f"{error} The previous save is kept in '{backup}': load that file instead."
+                ) from error
+            raise
         if isinstance(self_or_cls, type):
             if tr is not None:
                 kwargs.setdefault("tr", tr)
