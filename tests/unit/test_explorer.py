@@ -123,3 +123,14 @@ def test_a_bad_debounce_is_refused(debounce):
     model = vw.get_encoding_model(vw.MODEL_ID, subject=1, model_variant="demo", device="cpu")
     with pytest.raises(InvalidParameterError, match="debounce must be a number of seconds"):
         Explorer(model, clip.video_path, clip.transcripts, show_progress=False, debounce=debounce)
+
+
+def test_the_explorer_cursor_moves_every_view_from_python(explorer: Explorer):
+    explorer.cursor = 14
+    views = (explorer.player, explorer.editor, explorer.brain, explorer.timecourse)
+    assert [v.cursor for v in views] == [14, 14, 14, 14]
+    assert explorer.cursor == 14
+    for bad in (-1, 30, 2.0, True):
+        with pytest.raises(InvalidParameterError, match="cursor must be a TR index in 0..29"):
+            explorer.cursor = bad
+    assert explorer.cursor == 14

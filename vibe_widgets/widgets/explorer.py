@@ -122,6 +122,29 @@ class Explorer(ipywidgets.VBox):
         )
 
     @property
+    def cursor(self) -> int:
+        """The TR shown (the video player's cursor, which the browser keeps the views on).
+
+        Setting it moves every view from Python. Views are linked in the browser, so a
+        cursor set on one view alone reaches the others only once the page renders it.
+        """
+        return self.player.cursor
+
+    @cursor.setter
+    def cursor(self, value: int) -> None:
+        n_tr = self.responses.shape[0]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or not (0 <= value < n_tr)
+        ):
+            raise InvalidParameterError(
+                f"cursor must be a TR index in 0..{n_tr - 1}, got {value!r}."
+            )
+        for view in (self.player, self.editor, self.brain, self.timecourse):
+            view.cursor = int(value)
+
+    @property
     def transcripts(self) -> list[str]:
         """The transcripts as currently edited."""
         return list(self.editor.transcripts)
