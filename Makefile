@@ -30,6 +30,8 @@ test: $(STAMPS)/python $(BUNDLE) chromium
 	$(PY) bench/bench_model_forward.py --quick
 	$(PY) bench/bench_extraction.py --quick
 	$(PY) bench/bench_widgets.py --quick
+	$(PY) bench/bench_figures.py --quick
+	$(PY) bench/bench_lab.py --quick
 
 $(STAMPS)/python: pyproject.toml
 	@mkdir -p $(STAMPS)

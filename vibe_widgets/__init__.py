@@ -28,6 +28,12 @@ from vibe_widgets.errors import (
     StimulusError,
     VibeError,
 )
+from vibe_widgets.figures import (
+    generate_glass_brain_animation,
+    plot_glass_brain,
+    plot_network_timecourses,
+    render_movie_with_brain,
+)
 from vibe_widgets.widgets import (
     Explorer,
     GlassBrain,
@@ -69,6 +75,11 @@ __all__ = [
     "link",
     "unlink",
     "export_html",
+    # figures
+    "plot_glass_brain",
+    "plot_network_timecourses",
+    "generate_glass_brain_animation",
+    "render_movie_with_brain",
     # data
     "sample_clip",
     # errors

@@ -1,7 +1,7 @@
 // Symmetric cold-hot colour map (cyan-blue below zero, red-yellow above), like nilearn's.
 
-// [position in 0..1, [r, g, b] in 0..1]; 0.5 is zero. vibe_widgets/widgets/glass_brain.py
-// holds the same stops for the PNG export: change both together.
+// [position in 0..1, [r, g, b] in 0..1]; 0.5 is zero. vibe_widgets/figures/colors.py
+// holds the same stops for the PNG/SVG export: change both together.
 export const COLD_HOT_STOPS = [
   [0.0, [0.6, 1.0, 1.0]],
   [0.125, [0.0, 1.0, 1.0]],

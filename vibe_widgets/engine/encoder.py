@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -322,6 +323,29 @@ class EncodingModel:
                 torch.cuda.empty_cache()
         # A plain tensor, not an inference-mode one, so callers may use it in autograd.
         return responses.clone()
+
+    def generate_glass_brain_animation(
+        self, responses: Any, out_path: str | os.PathLike = "brain_activation.gif", **kwargs: Any
+    ) -> Path:
+        """This model's responses (n_tr, n_outputs) as a glass-brain GIF/MP4, one frame per TR.
+
+        A selection's columns are placed on their parcels (``parcel_indices``); the others are
+        drawn as missing. ``tr`` defaults to the model's TR; other keywords (``speed``,
+        ``cmap``, ``vmax``, ``networks``, ``width``, ...) as in
+        `vibe_widgets.figures.generate_glass_brain_animation`.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
+        # Figures are kernel-side drawing code, imported only when asked for (no widgets).
+        from vibe_widgets.figures.animation import generate_glass_brain_animation
+
+        kwargs.setdefault("tr", self.config.tr)
+        return generate_glass_brain_animation(
+            responses, out_path, parcel_indices=self.parcel_indices, **kwargs
+        )
 
     def extract_features(
         self,

@@ -23,11 +23,6 @@ TINY = {
 }
 
 
-@pytest.mark.xfail(
-    not hasattr(EncodingModel, "generate_glass_brain_animation"),
-    reason="EncodingModel.generate_glass_brain_animation not added yet",
-    strict=True,
-)
 def test_model_method_re_embeds_the_selection(tmp_path):
     network = VIBEModel(dataclasses.replace(VIBEConfig(), **TINY))
     model = EncodingModel(network, selection={"roi": ["Vis"]}, device="cpu", feature_cache=False)
