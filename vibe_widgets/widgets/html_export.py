@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import ipywidgets
-from ipywidgets.embed import embed_data
+from ipywidgets.embed import dependency_state, embed_data
 
 from vibe_widgets.engine.paths import make_shareable
 from vibe_widgets.errors import InvalidParameterError, VibeError
@@ -110,7 +110,10 @@ def export_html(
     out = Path(path).expanduser()
     if out.is_dir():
         raise InvalidParameterError(f"'{out}' is a directory; pass a file path ending in .html.")
-    data = embed_data(views=list(widgets), drop_defaults=False)
+    # Only these views and the widgets they reference: with state=None, embed_data would
+    # put every live widget of the kernel in the page (other movies and transcripts too).
+    state = dependency_state(list(widgets), drop_defaults=False)
+    data = embed_data(views=list(widgets), drop_defaults=False, state=state)
     views = "\n".join(
         f'<script type="application/vnd.jupyter.widget-view+json">{_script_json(spec)}</script>'
         for spec in data["view_specs"]
