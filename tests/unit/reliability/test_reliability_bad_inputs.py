@@ -970,6 +970,75 @@ ROWS = [
         r"title must be a str.*got NoneType",
         "export-title-None",
     ),
+    # -- figures --------------------------------------------------------------------------
+    _row(
+        lambda c: vw.plot_glass_brain(None),
+        IPE,
+        r"responses must hold real numbers.*got dtype object",
+        "plot-glass-None",
+    ),
+    _row(
+        lambda c: vw.plot_glass_brain(np.zeros((3, 1000)), tr_index=5),
+        IPE,
+        r"tr_index 5 is outside the responses' TRs 0\.\.2",
+        "plot-glass-tr_index",
+    ),
+    _row(
+        lambda c: vw.plot_glass_brain(np.zeros((3, 1000)), mode="x"),
+        IPE,
+        r"mode must be one of \['markers', 'volume'\], got 'x'",
+        "plot-glass-mode",
+    ),
+    _row(
+        lambda c: vw.plot_network_timecourses(None),
+        IPE,
+        r"responses must hold real numbers",
+        "plot-timecourses-None",
+    ),
+    _row(
+        lambda c: vw.plot_network_timecourses(np.zeros((3, 1000)), tr=0),
+        IPE,
+        r"tr must be positive and finite.*got 0",
+        "plot-timecourses-tr",
+    ),
+    _row(
+        lambda c: vw.plot_network_timecourses(np.zeros((3, 1000)), compare=np.zeros((4, 1000))),
+        IPE,
+        r"compare must have the same shape.*got \(4, 1000\)",
+        "plot-timecourses-compare",
+    ),
+    _row(
+        lambda c: vw.generate_glass_brain_animation(None, c.tmp / "a.gif"),
+        IPE,
+        r"responses must hold real numbers",
+        "animation-None",
+    ),
+    _row(
+        lambda c: vw.generate_glass_brain_animation(np.zeros((3, 1000)), c.tmp / "a.gif", speed=0),
+        IPE,
+        r"speed must be positive and finite.*got 0",
+        "animation-speed",
+    ),
+    _row(
+        lambda c: vw.generate_glass_brain_animation(np.zeros((3, 1000)), c.tmp / "a.txt"),
+        IPE,
+        r"unknown extension '\.txt'. Use one of \.gif, \.mp4",
+        "animation-extension",
+    ),
+    _row(
+        lambda c: vw.render_movie_with_brain(
+            c.tmp / "none.mp4", np.zeros((30, 1000)), c.tmp / "o.mp4"
+        ),
+        ME,
+        r"Video file not found: '.*none\.mp4'",
+        "render-video-missing",
+    ),
+    _row(
+        lambda c: vw.render_movie_with_brain(c.clip.video_path, None, c.tmp / "o.mp4"),
+        IPE,
+        r"responses must hold real numbers",
+        "render-responses-None",
+    ),
     # -- binary serialisation ---------------------------------------------------------------
     _row(
         lambda c: array_to_json(np.array(["a"])),
@@ -1176,6 +1245,10 @@ def test_the_matrix_covers_every_public_verb_and_widget():
         "link": "link-",
         "unlink": "unlink-",
         "export_html": "export-",
+        "plot_glass_brain": "plot-glass-",
+        "plot_network_timecourses": "plot-timecourses-",
+        "generate_glass_brain_animation": "animation-",
+        "render_movie_with_brain": "render-",
     }
     callables = {
         name
