@@ -1,0 +1,160 @@
+"""encode_many on a local Ray cluster of 2 CPU workers with the demo variant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from synthetic import write_video
+
+import vibe_widgets as vw
+from vibe_widgets.engine.features.cache import FeatureCache
+from vibe_widgets.engine.scale import encode_many, read_transcript_file
+
+SPEC = {"model_variant": "demo", "subject": 1}
+TR = 1.49
+SECONDS = {"a": 10.5, "b": 12.0, "c": 13.5, "d": 15.0}
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("clips")
+    for name, seconds in SECONDS.items():
+        write_video(folder / f"{name}.mp4", seconds=seconds, size=(64, 48), fps=12)
+        lines = [f"{name} says {i}" if i % 4 else "" for i in range(int(seconds / TR))]
+        vw.TranscriptEditor(lines, tr=TR).save(folder / f"{name}.json")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(ray_cluster, clips, tmp_path_factory) -> SimpleNamespace:
+    """Two runs into one folder: the first with its video worker killed twice on item c."""
+    out = tmp_path_factory.mktemp("ray-out")
+    events: list[dict] = []
+    kills: list[str] = []
+
+    def kill_video_worker_on_c(event: dict) -> None:
+        events.append(event)
+        # Kill the worker that just received c's video stage, twice: the first death is
+        # retried on a fresh worker, the second exhausts max_retries=1.
+        if event["event"] == "submitted" and event["item"] == "c" and event["stage"] == "video":
+            kills.append(event["worker"])
+            ray_cluster.kill(ray_cluster.get_actor(event["worker"]))
+
+    first = encode_many(
+        SPEC, clips, out, backend="ray", show_progress=False, max_retries=1,
+        on_event=kill_video_worker_on_c,
+    )  # fmt: skip
+    stamps = {n: (out / f"{n}.npy").stat().st_mtime_ns for n in first.done}
+    record = json.loads((out / "c.error.json").read_text())
+    c_files = sorted(p.name for p in out.glob("c.*"))
+    second = encode_many(SPEC, clips, out, backend="ray", show_progress=False)
+    return SimpleNamespace(
+        out=out, first=first, second=second, events=events, kills=kills, stamps=stamps,
+        record=record, c_files=c_files,
+    )  # fmt: skip
+
+
+def test_killed_worker_item_is_retried_then_recorded_failed(runs):
+    first = runs.first
+    assert first.workers == 2
+    assert len(runs.kills) == 2
+    assert runs.kills[0] != runs.kills[1]  # the retry ran on a replacement worker
+    assert [e["item"] for e in runs.events if e["event"] == "retry"] == ["c"]
+    assert list(first.failed) == ["c"]
+    assert "worker died 2 time(s)" in first.failed["c"]
+    assert sorted(first.done) == ["a", "b", "d"]
+    # The failure is recorded for the rerun; no output under c's name was left behind.
+    assert runs.record["stage"] == "video"
+    assert runs.record["error_type"] == "RuntimeError"
+    assert runs.c_files == ["c.error.json"]
+
+
+def test_rerun_encodes_the_killed_item_and_skips_finished_ones(runs):
+    second, out = runs.second, runs.out
+    assert second.done == ["c"]
+    assert sorted(second.skipped) == ["a", "b", "d"]
+    # Finished items were not recomputed: their files are the first run's.
+    assert {n: (out / f"{n}.npy").stat().st_mtime_ns for n in runs.stamps} == runs.stamps
+    assert not (out / "c.error.json").exists()
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    # Ray gives each 1-CPU worker one thread; float sums are only bit-identical across
+    # processes when the reference runs with the same thread count.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_ray_outputs_equal_sequential_encode(runs, clips, tmp_path):
+    reference = vw.get_encoding_model(
+        vw.MODEL_ID, subject=1, model_variant="demo", device="cpu",
+        feature_cache=FeatureCache(tmp_path / "fresh"),
+    )  # fmt: skip
+    shared = vw.get_encoding_model(vw.MODEL_ID, subject=1, model_variant="demo", device="cpu")
+    for name in SECONDS:
+        lines = read_transcript_file(clips / f"{name}.json")
+        video = clips / f"{name}.mp4"
+        expected = vw.encode(reference, lines, video, show_progress=False).numpy()
+        # Features extracted in other processes agree to float32 rounding only: BLAS sums
+        # may differ in the last bit between processes (seen: 1.8e-7 on one text row).
+        np.testing.assert_allclose(runs.second.load(name), expected, rtol=1e-5, atol=1e-5)
+        # From the same features, the workers' forward pass equals this one bit for bit.
+        cached = shared.extract_features(lines, video, show_progress=False)
+        assert cached.cached == {"audio": True, "text": True, "video": True}
+        np.testing.assert_array_equal(
+            runs.second.load(name), shared.encode_features(cached.features).numpy()
+        )
+        meta = json.loads((runs.out / f"{name}.json").read_text())
+        # The forward pass found every modality in the shared cache, put there by the
+        # video worker and the text + audio worker.
+        assert meta["features_cached"] == {"audio": True, "text": True, "video": True}
+        assert meta["backend"] == "ray"
+        assert "-textaudio-" in meta["worker"]
+    submitted = [e for e in runs.events if e["event"] == "submitted"]
+    for stage, role in (("video", "-video-"), ("textaudio", "-textaudio-")):
+        workers = {e["worker"] for e in submitted if e["stage"] == stage}
+        assert workers
+        assert all(role in w for w in workers)
+
+
+def _hammer(root: str, worker: int, rounds: int) -> dict:
+    """Write and read one shared key (and a private one) as fast as possible."""
+    cache = FeatureCache(root)
+    shared_key = cache.key("video", "same-movie", "extractor", {"n_tr": 100})
+    my_key = cache.key("text", f"transcript-{worker}", "extractor", {"n_tr": 50})
+    shared = np.arange(20_000, dtype=np.float32).reshape(100, 200)
+    mine = np.full((50, 10), worker, dtype=np.float32)
+    seen = {"shared_ok": 0, "mine_ok": 0, "bad": 0}
+    for _ in range(rounds):
+        cache.put(shared_key, shared, writer=worker)
+        cache.put(my_key, mine)
+        got = cache.get(shared_key)
+        if got is not None and np.array_equal(got, shared):
+            seen["shared_ok"] += 1
+        else:
+            seen["bad"] += 1
+        if np.array_equal(cache.get(my_key), mine):
+            seen["mine_ok"] += 1
+    return seen
+
+
+def test_concurrent_cache_writers_never_expose_a_partial_entry(ray_cluster, tmp_path):
+    task = ray_cluster.remote(num_cpus=1)(_hammer)
+    rounds = 100
+    results = ray_cluster.get([task.remote(str(tmp_path), w, rounds) for w in range(2)])
+    for seen in results:
+        # Every read after a write, while the other process rewrites the same key,
+        # returned the whole array: never None, never a torn or corrupt entry.
+        assert seen == {"shared_ok": rounds, "mine_ok": rounds, "bad": 0}
+    assert not list(tmp_path.rglob(".tmp-*"))
+    assert FeatureCache(tmp_path).report().entries == {"audio": 0, "text": 2, "video": 1}
