@@ -1,0 +1,116 @@
+"""Benchmark: encode_many on N clips, sequential vs Ray with 2 workers, demo variant.
+
+Every mode starts from a cold feature cache and loads its own models, as a batch job
+does. The baseline is a plain loop of `encode` over the clips in this process; the table
+gives each mode's wall time, its ratio to the baseline, seconds per movie-minute, and the
+extraction time per movie-minute per modality (worker time). The Ray cluster (2 CPUs) is
+started before its row and its start-up time is printed apart: a batch job pays it once.
+On this 2-core machine, shared with other work, 2 workers can at best halve the time and
+the demo models are tiny, so worker start-up weighs heavily on short runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from _common import table
+from synthetic import write_video
+
+TR = 1.49
+
+
+def _clips(folder: Path, n: int, seconds: float) -> float:
+    """Write ``n`` clips with transcripts beside them; returns the movie seconds."""
+    for i in range(n):
+        video = write_video(folder / f"clip{i:02d}.mp4", seconds=seconds, size=(160, 96), fps=24)
+        n_tr = int(seconds / TR)
+        lines = [f"clip {i} line {j}" if j % 3 else "" for j in range(n_tr)]
+        payload = {"tr": TR, "n_tr": n_tr, "transcripts": lines}
+        video.with_suffix(".json").write_text(json.dumps(payload))
+    return n * seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 clips of 20 s (CI size)")
+    parser.add_argument("--clips", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each clip")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray row")
+    args = parser.parse_args()
+    n, seconds = (3, 20.0) if args.quick else (args.clips, args.seconds)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-encode-many-"))
+    # Everything (demo variant, features) in a throw-away cache: never the user's.
+    os.environ["VIBE_WIDGETS_CACHE"] = str(work / "cache")
+    import vibe_widgets as vw
+    from vibe_widgets.engine.features.cache import FeatureCache
+    from vibe_widgets.engine.scale import encode_many, read_transcript_file
+
+    clips = work / "clips"
+    clips.mkdir()
+    movie_seconds = _clips(clips, n, seconds)
+    vw.get_encoding_model(vw.MODEL_ID, subject=1, model_variant="demo")  # generate it once
+    spec = {"model_variant": "demo", "subject": 1}
+    rows = []
+
+    def row(name: str, wall: float, result=None) -> None:
+        per_minute = wall / (movie_seconds / 60)
+        modal = result.modality_seconds_per_movie_minute if result is not None else {}
+        rows.append(
+            [name, wall, wall / rows[0][1] if rows else 1.0, per_minute]
+            + [modal.get(m, float("nan")) for m in ("audio", "text", "video")]
+        )
+
+    started = time.perf_counter()
+    model = vw.get_encoding_model(
+        vw.MODEL_ID, subject=1, model_variant="demo", feature_cache=FeatureCache(work / "f0")
+    )
+    for video in sorted(clips.glob("*.mp4")):
+        lines = read_transcript_file(video.with_suffix(".json"))
+        vw.encode(model, lines, video, show_progress=False)
+    row("loop of encode (baseline)", time.perf_counter() - started)
+
+    started = time.perf_counter()
+    local = encode_many(spec, clips, work / "out-local", cache_dir=work / "f1", show_progress=False)
+    row("encode_many local", time.perf_counter() - started, local)
+    assert len(local.done) == n, local
+
+    started = time.perf_counter()
+    again = encode_many(spec, clips, work / "out-local", cache_dir=work / "f1", show_progress=False)
+    row("encode_many local, rerun (all skipped)", time.perf_counter() - started)
+    assert len(again.skipped) == n, again
+
+    ray_start = None
+    if not args.no_ray:
+        import ray
+
+        started = time.perf_counter()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray_start = time.perf_counter() - started
+        started = time.perf_counter()
+        distributed = encode_many(
+            spec, clips, work / "out-ray", backend="ray", cache_dir=work / "f2",
+            num_workers=2, show_progress=False,
+        )  # fmt: skip
+        row("encode_many ray, 2 workers", time.perf_counter() - started, distributed)
+        assert len(distributed.done) == n, distributed
+        ray.shutdown()
+
+    table(
+        f"encode_many, demo variant: {n} clips x {seconds:.0f} s "
+        f"({movie_seconds / 60:.1f} movie-minutes), cold feature cache, CPU",
+        ["mode", "wall s", "x baseline", "s/movie-min", "audio", "text", "video"],
+        rows,
+    )
+    print("(audio/text/video: extraction seconds per movie-minute, summed over workers)")
+    if ray_start is not None:
+        print(f"Ray local cluster start-up (not in the rows): {ray_start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
