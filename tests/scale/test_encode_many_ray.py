@@ -15,6 +15,7 @@ from synthetic import write_video
 import vibe_widgets as vw
 from vibe_widgets.engine.features.cache import FeatureCache
 from vibe_widgets.engine.scale import encode_many, read_transcript_file
+from vibe_widgets.errors import InvalidParameterError
 
 SPEC = {"model_variant": "demo", "subject": 1}
 TR = 1.49
@@ -158,3 +159,22 @@ def test_concurrent_cache_writers_never_expose_a_partial_entry(ray_cluster, tmp_
         assert seen == {"shared_ok": rounds, "mine_ok": rounds, "bad": 0}
     assert not list(tmp_path.rglob(".tmp-*"))
     assert FeatureCache(tmp_path).report().entries == {"audio": 0, "text": 2, "video": 1}
+
+
+def test_one_worker_does_every_stage(ray_cluster, runs, clips, tmp_path):
+    result = encode_many(
+        SPEC, [clips / "a.mp4"], tmp_path / "out", backend="ray", num_workers=1,
+        show_progress=False,
+    )  # fmt: skip
+    assert result.done == ["a"]
+    assert result.workers == 1
+    meta = json.loads((tmp_path / "out" / "a.json").read_text())
+    assert "-all-" in meta["worker"]
+    np.testing.assert_allclose(result.load("a"), runs.second.load("a"), rtol=1e-5, atol=1e-5)
+
+
+def test_more_workers_than_the_cluster_holds_is_refused(ray_cluster, clips, tmp_path):
+    with pytest.raises(InvalidParameterError, match="has 2 CPUs and 0 GPUs"):
+        encode_many(SPEC, clips, tmp_path / "out", backend="ray", num_workers=3)
+    with pytest.raises(InvalidParameterError, match="video_workers must be"):
+        encode_many(SPEC, clips, tmp_path / "out", backend="ray", num_workers=2, video_workers=2)

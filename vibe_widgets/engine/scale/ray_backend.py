@@ -188,6 +188,30 @@ def run_ray(
             include_dashboard=False,
             log_to_driver=False,
         )
+    try:
+        return _schedule(
+            ray, spec, jobs, settings, digest, run, cache_root, num_workers, video_workers,
+            gpus_per_worker, max_retries,
+        )  # fmt: skip
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _schedule(
+    ray: Any,
+    spec: ModelSpec,
+    jobs: list[Job],
+    settings: dict[str, Any],
+    digest: str,
+    run: _Run,
+    cache_root: Path,
+    num_workers: int | None,
+    video_workers: int | None,
+    gpus_per_worker: float | None,
+    max_retries: int,
+) -> int:
+    """Start the workers, hand out stages until every job is done or failed, stop them."""
     n, n_video, gpus = _plan(ray, num_workers, video_workers, gpus_per_worker)
     env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
     actor_class = ray.remote(EncodeWorker)
@@ -302,6 +326,4 @@ def run_ray(
     finally:
         for slot in slots:
             ray.kill(slot.actor)
-        if started_here:
-            ray.shutdown()
     return n
