@@ -20,8 +20,6 @@ from vibe_widgets.engine import (
     get_variant_configs,
     load_atlas,
 )
-from vibe_widgets.engine.scale import EncodeManyResult, ModelSpec, encode_many
-from vibe_widgets.engine.training import evaluate, fit
 from vibe_widgets.errors import (
     CacheError,
     InvalidParameterError,
@@ -57,11 +55,6 @@ __all__ = [
     "get_model_metadata",
     "get_model_variants",
     "get_variant_configs",
-    "encode_many",
-    "fit",
-    "evaluate",
-    "EncodeManyResult",
-    "ModelSpec",
     # engine objects
     "EncodingModel",
     "VIBEConfig",
