@@ -14,7 +14,7 @@ JS_SOURCES := $(wildcard js/*.js js/*.css js/lib/*.js) js/build.mjs package-lock
 BUNDLE := vibe_widgets/static/video_player.js
 export VIBE_WIDGETS_CACHE ?= $(CURDIR)/.cache/vibe-widgets
 
-.PHONY: demo test chromium
+.PHONY: demo test bench chromium
 .DEFAULT_GOAL := demo
 
 demo: $(STAMPS)/python $(BUNDLE)
@@ -32,6 +32,10 @@ test: $(STAMPS)/python $(BUNDLE) chromium
 	$(PY) bench/bench_widgets.py --quick
 	$(PY) bench/bench_figures.py --quick
 	$(PY) bench/bench_lab.py --quick
+
+# Full-size benchmarks, each a table of medians and ratios (docs/performance.md).
+bench: $(STAMPS)/python $(BUNDLE) chromium
+	$(PY) bench/run_all.py
 
 $(STAMPS)/python: pyproject.toml
 	@mkdir -p $(STAMPS)

@@ -131,6 +131,6 @@ def test_the_explorer_cursor_moves_every_view_from_python(explorer: Explorer):
     assert [v.cursor for v in views] == [14, 14, 14, 14]
     assert explorer.cursor == 14
     for bad in (-1, 30, 2.0, True):
-        with pytest.raises(InvalidParameterError, match="cursor must be a TR index in 0..29"):
+        with pytest.raises(InvalidParameterError, match=r"cursor must be a TR index in 0\.\.29"):
             explorer.cursor = bad
     assert explorer.cursor == 14
