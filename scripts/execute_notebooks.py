@@ -7,7 +7,9 @@ git stores only the cells' text outputs; nbval compares those.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -15,8 +17,13 @@ from nbclient import NotebookClient
 
 
 def execute(path: Path) -> None:
-    """Run one notebook top to bottom in its folder and save it without widget state."""
+    """Run one notebook top to bottom in its folder and save it without widget state.
+
+    Each notebook gets a fresh feature cache, as under ``make test``: the tutorials print
+    which features came from the cache, so their outputs must not depend on run order.
+    """
     nb = nbformat.read(path, as_version=4)
+    os.environ["VIBE_WIDGETS_CACHE"] = tempfile.mkdtemp(prefix="vibe-nb-cache-")
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={
         "metadata": {"path": str(path.parent)}
     }).execute()  # fmt: skip
