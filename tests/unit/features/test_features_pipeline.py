@@ -43,11 +43,11 @@ def test_encode_predicts_every_tr_and_parcel(model, clip):
     assert meta["features"]["cached"] == {"audio": False, "text": False, "video": False}
 
 
-def test_demo_variant_says_it_is_untrained(model):
-    assert model.label == "demo: untrained weights"
-    assert model.untrained
-    assert model.metadata["label"] == "demo: untrained weights"
-    assert "demo: untrained weights" in repr(model)
+def test_demo_variant_says_it_is_fitted_to_simulated_responses(model):
+    assert model.label == "demo: fitted to simulated responses"
+    assert model.untrained  # not a brain model: still flagged
+    assert model.metadata["label"] == "demo: fitted to simulated responses"
+    assert "demo: fitted to simulated responses" in repr(model)
 
 
 def test_transcript_edit_reextracts_only_text_and_matches_a_fresh_encode(model, clip, tmp_path):

@@ -1,21 +1,27 @@
 """The offline demo variant: tiny real extractors and a small VIBE network, generated on first use.
 
 It takes the same path as a published variant (a folder with ``config.json`` and
-``model.safetensors``, extractor folders loaded with ``from_pretrained``), but every weight
-is random (seeded, so every machine generates the same files). It is not a brain model:
-its label, carried in ``config.json``, says so wherever the variant is shown.
+``model.safetensors``, extractor folders loaded with ``from_pretrained``). The extractors
+have random, seeded weights (every machine generates the same files); the VIBE network's
+weights ship as package data (``vibe_widgets/data/demo_variant/``), fitted by
+``scripts/fit_demo_variant.py`` to responses *simulated* from the sample clip's visual
+change, sound and words (`vibe_widgets.engine.demo.simulate`). It is not a brain model:
+its label and model card, carried in the folder, say so wherever the variant is shown.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+import warnings
+from importlib import resources
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from vibe_widgets.engine.config import VIBEConfig
 from vibe_widgets.engine.features.pipeline import transformers_progress
@@ -24,15 +30,21 @@ from vibe_widgets.engine.paths import cache_subdir
 __all__ = [
     "DEMO_LABEL",
     "DEMO_VARIANT_NAME",
+    "UNTRAINED_DEMO_LABEL",
     "demo_config",
     "ensure_demo_variant",
+    "extractor_fingerprint",
     "variant_label",
+    "write_demo_variant",
 ]
 
 DEMO_VARIANT_NAME = "demo"
-DEMO_LABEL = "demo: untrained weights"
+DEMO_LABEL = "demo: fitted to simulated responses"
+UNTRAINED_DEMO_LABEL = "demo: untrained weights"
+"""Label of a demo folder with a random network (what the fitting script starts from)."""
 # Bump when anything generated changes: a new folder is made instead of reusing the old one.
-_DEMO_VERSION = "1"
+_DEMO_VERSION = "2"
+_EXTRACTORS = ("text_extractor", "audio_extractor", "video_extractor")
 _SEED = 20250723
 # Key of the package's own block in config.json; VIBEConfig ignores unknown keys.
 _LABEL_KEY = "vibe_widgets"
@@ -43,6 +55,9 @@ def demo_config() -> VIBEConfig:
     return VIBEConfig(
         modality_fusion_transformer_dim=64,
         modality_fusion_transformer_num_heads=4,
+        # "mean" fusion keeps the predictor at 64 wide: 8x less compute than "concat", and a
+        # network small enough (0.3 M parameters) to fit on simulated data without overfitting.
+        modality_fusion_transformer_fuse_mode="mean",
         predictor_transformer_num_heads=4,
         predictor_transformer_num_layers=2,
         text_extractor="./text_extractor",
@@ -57,7 +72,7 @@ def demo_config() -> VIBEConfig:
 
 
 def variant_label(config_path: str | os.PathLike) -> str | None:
-    """The label a variant's ``config.json`` carries (e.g. ``"demo: untrained weights"``)."""
+    """The label a variant's ``config.json`` carries (e.g. ``"demo: fitted to simulated ..."``)."""
     try:
         data = json.loads(Path(config_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -66,40 +81,107 @@ def variant_label(config_path: str | os.PathLike) -> str | None:
     return block.get("label") if isinstance(block, dict) else None
 
 
-def _generate(folder: Path) -> None:
+def _fitted_files() -> tuple[Path, dict] | None:
+    """The shipped fitted network and its record (``fit.json``), or None if not shipped."""
+    folder = resources.files("vibe_widgets").joinpath("data", "demo_variant")
+    weights, record = folder.joinpath("model.safetensors"), folder.joinpath("fit.json")
+    if not (weights.is_file() and record.is_file()):
+        return None
+    return Path(str(weights)), json.loads(record.read_text(encoding="utf-8"))
+
+
+def extractor_fingerprint(folder: str | os.PathLike) -> str:
+    """SHA-256 over the tensors of a demo folder's three extractors (names, dtypes, values).
+
+    The fitted network only makes sense on the features of the extractors it was fitted
+    with; this detects a torch or transformers version that initialises them differently.
+    """
+    h = hashlib.sha256()
+    for name in _EXTRACTORS:
+        state = load_file(str(Path(folder) / name / "model.safetensors"))
+        for key in sorted(state):
+            h.update(f"{name}/{key}/{state[key].dtype}".encode())
+            h.update(state[key].float().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def write_demo_variant(folder: str | os.PathLike, *, fitted: bool = True) -> Path:
+    """Write a demo variant folder: seeded extractors and the VIBE network.
+
+    Parameters
+    ----------
+    folder : path-like
+        Created if needed.
+    fitted : bool
+        Use the shipped fitted network (label `DEMO_LABEL`); with False, or when the
+        package data is missing, a seeded random network (label `UNTRAINED_DEMO_LABEL`),
+        the starting point of ``scripts/fit_demo_variant.py``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
     from vibe_widgets.engine.demo.audio_model import build_tiny_audio_extractor
     from vibe_widgets.engine.demo.text_model import build_tiny_text_extractor
     from vibe_widgets.engine.demo.video_model import build_tiny_video_extractor
     from vibe_widgets.engine.model import VIBEModel
 
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     config = demo_config()
     build_tiny_text_extractor(folder / "text_extractor", seed=_SEED, hidden_size=64)
     build_tiny_audio_extractor(folder / "audio_extractor", seed=_SEED + 1, hidden_size=32)
     build_tiny_video_extractor(
         folder / "video_extractor", seed=_SEED + 2, hidden_size=32, crop_size=32, frames_per_clip=16
     )
-    torch.manual_seed(_SEED + 3)
-    network = VIBEModel(config)
-    save_file(
-        {k: v.contiguous() for k, v in network.state_dict().items()}, folder / "model.safetensors"
-    )
+    shipped = _fitted_files() if fitted else None
+    block = {"kind": "demo", "version": _DEMO_VERSION, "seed": _SEED}
+    if shipped is None:
+        torch.manual_seed(_SEED + 3)
+        network = VIBEModel(config)
+        save_file(
+            {k: v.contiguous() for k, v in network.state_dict().items()},
+            folder / "model.safetensors",
+        )
+        block |= {
+            "label": UNTRAINED_DEMO_LABEL,
+            "note": "Random weights generated by vibe-widgets; not fitted to any data.",
+        }
+        card = (
+            "# vibe-widgets demo variant (untrained)\n\n"
+            "Generated by `vibe_widgets.engine.demo.variant`. Same file layout as a published "
+            "VIBE variant, with tiny Qwen2 / AST / V-JEPA 2 extractors and a small VIBE "
+            "network. **All weights are random (seeded): its predictions mean nothing.**\n"
+        )
+    else:
+        weights, record = shipped
+        shutil.copyfile(weights, folder / "model.safetensors")
+        block |= {
+            "label": DEMO_LABEL,
+            "simulated": True,
+            "note": "Fitted to SIMULATED responses, not to brain data; see README.md.",
+            "fit": record.get("metrics", {}),
+        }
+        card = (
+            resources.files("vibe_widgets")
+            .joinpath("data", "demo_variant", "README.md")
+            .read_text(encoding="utf-8")
+        )
+        expected = record.get("extractor_fingerprint")
+        if expected and extractor_fingerprint(folder) != expected:
+            warnings.warn(
+                "The demo extractors generated here differ from those the shipped demo network "
+                "was fitted with (another torch or transformers version initialises them "
+                "differently), so its predictions will not track the simulated drives. "
+                "Re-run scripts/fit_demo_variant.py with this environment to refit it.",
+                stacklevel=2,
+            )
     data = config.to_dict()
-    data[_LABEL_KEY] = {
-        "label": DEMO_LABEL,
-        "kind": "demo",
-        "version": _DEMO_VERSION,
-        "seed": _SEED,
-        "note": "Random weights generated by vibe-widgets; not fitted to any brain data.",
-    }
+    data[_LABEL_KEY] = block
     (folder / "config.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(
-        "# vibe-widgets demo variant\n\n"
-        "Generated on first use by `vibe_widgets.engine.demo.variant`. Same file layout as a "
-        "published VIBE variant, with tiny Qwen2 / AST / V-JEPA 2 extractors and a small VIBE "
-        "network. **All weights are random (seeded): its predictions mean nothing about any "
-        "brain.** It exists so that the whole pipeline runs offline on a CPU.\n",
-        encoding="utf-8",
-    )
+    (folder / "README.md").write_text(card, encoding="utf-8")
+    return folder
 
 
 def ensure_demo_variant(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -109,7 +191,10 @@ def ensure_demo_variant(cache_dir: str | os.PathLike | None = None) -> Path:
     first uses from several processes all end with one complete folder.
     """
     parent = cache_subdir("demo-variant", cache_dir)
-    folder = parent / f"v{_DEMO_VERSION}"
+    shipped = _fitted_files()
+    # The shipped weights' digest names the folder: a refit never reuses an old folder.
+    tag = "untrained" if shipped is None else shipped[1]["weights_sha256"][:12]
+    folder = parent / f"v{_DEMO_VERSION}-{tag}"
     if (folder / "model.safetensors").is_file() and (folder / "config.json").is_file():
         return folder
     if folder.exists():
@@ -118,7 +203,7 @@ def ensure_demo_variant(cache_dir: str | os.PathLike | None = None) -> Path:
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=".building-"))
     try:
         with transformers_progress(False):
-            _generate(tmp)
+            write_demo_variant(tmp)
         try:
             os.replace(tmp, folder)
         except OSError:

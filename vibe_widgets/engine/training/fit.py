@@ -33,7 +33,7 @@ from vibe_widgets.engine.training.data import Batch, Run, collate, load_runs
 from vibe_widgets.engine.training.loss import DEFAULT_MSE_WEIGHT, pearson_r, vibe_loss
 from vibe_widgets.errors import InvalidParameterError
 
-__all__ = ["FitResult", "FitSettings", "fit", "forward_masked"]
+__all__ = ["FitResult", "FitSettings", "fit", "fold_standardization", "forward_masked"]
 
 _LABEL_KEY = "vibe_widgets"  # the package's block in config.json (see demo.variant)
 _CHECKPOINT_DIR = ".fit-checkpoint"
@@ -56,6 +56,7 @@ class FitSettings:
     mse_weight: float = DEFAULT_MSE_WEIGHT
     crop: int | None = None
     seeds: tuple[int, ...] = (0,)
+    standardize: bool = True
 
     def __post_init__(self) -> None:
         for name in ("max_epochs", "patience", "batch_size"):
@@ -414,6 +415,54 @@ def _averaged(states: Sequence[Mapping[str, torch.Tensor]]) -> dict[str, torch.T
     return out
 
 
+def _feature_stats(runs: Sequence[Run]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-modality mean and standard deviation over all TRs of all runs: (d,) each."""
+    stats = {}
+    for m in MODALITIES:
+        stacked = np.concatenate([r.features[m] for r in runs]).astype(np.float64)
+        std = stacked.std(axis=0)
+        stats[m] = stacked.mean(axis=0), np.where(std > 1e-8, std, 1.0)
+    return stats
+
+
+def _standardized(
+    runs: Sequence[Run], stats: Mapping[str, tuple[np.ndarray, np.ndarray]]
+) -> list[Run]:
+    return [
+        dataclasses.replace(
+            r,
+            features={
+                m: ((r.features[m] - stats[m][0]) / stats[m][1]).astype(np.float32)
+                for m in MODALITIES
+            },
+        )
+        for r in runs
+    ]
+
+
+@torch.no_grad()
+def fold_standardization(
+    network: VIBEModel, stats: Mapping[str, tuple[np.ndarray, np.ndarray]]
+) -> None:
+    """Fold ``(x - mean) / std`` into each modality's first projection layer, in place.
+
+    ``W ((x - mu) / sd) + b == (W / sd) x + (b - (W / sd) mu)``: the network then takes raw
+    features, so the saved variant is an ordinary checkpoint.
+
+    Parameters
+    ----------
+    network : VIBEModel
+    stats : mapping of str to (numpy.ndarray, numpy.ndarray)
+        Per modality, the mean and std of shape (d_modality,).
+    """
+    for m in MODALITIES:
+        linear = network.encoder.projections[m][0]
+        mean = torch.as_tensor(stats[m][0], dtype=linear.weight.dtype)
+        std = torch.as_tensor(stats[m][1], dtype=linear.weight.dtype)
+        linear.weight.div_(std[None, :])
+        linear.bias.sub_(linear.weight @ mean)
+
+
 def fit(
     runs: Any,
     out_dir: str | os.PathLike[str],
@@ -435,6 +484,7 @@ def fit(
     mse_weight: float = DEFAULT_MSE_WEIGHT,
     crop: int | None = None,
     seeds: int | Sequence[int] = (0,),
+    standardize: bool | None = None,
     label: str | None = None,
     save_dtype: str = "float32",
     device: str | torch.device = "auto",
@@ -484,6 +534,11 @@ def fit(
         Train on random windows of at most this many TRs (long runs, limited memory).
     seeds : int or sequence of int
         One network per seed, from one shared initialisation; their weights are averaged.
+    standardize : bool, optional
+        Train on features z-scored per dimension (mean and std over all runs) and fold that
+        scaling into the first projection layers of the saved network, which then takes raw
+        features. Default: True from scratch, False when fine-tuning (the variant's
+        projections expect raw features).
     label : str, optional
         Shown by the widgets' banner ("Model: <label>").
     save_dtype : {"float32", "float16", "bfloat16"}
@@ -532,6 +587,7 @@ def fit(
         mse_weight=mse_weight,
         crop=crop,
         seeds=seeds,  # type: ignore[arg-type]
+        standardize=(init_from is None) if standardize is None else bool(standardize),
     )
     if new_subjects not in _NEW_SUBJECT_MODES:
         raise InvalidParameterError(
@@ -548,6 +604,9 @@ def fit(
     base, base_id, base_name = _base_network(config, init_from, settings.seeds[0])
     runs_ = load_runs(runs, base.config, subject=subject)
     rows, num_subjects = _subject_rows(runs_, base.config, new_subjects)
+    stats = _feature_stats(runs_) if settings.standardize else None
+    if stats is not None:
+        runs_ = _standardized(runs_, stats)
     base = _enlarged(base, num_subjects)
     cfg = base.config
 
@@ -662,6 +721,8 @@ def fit(
     states = [load_file(str(ckpt / f"member-{s}.safetensors")) for s in settings.seeds]
     network = VIBEModel(cfg)
     network.load_state_dict(_averaged(states), strict=True)
+    if stats is not None:
+        fold_standardization(network, stats)
     network.eval()
 
     result = FitResult(
