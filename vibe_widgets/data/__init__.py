@@ -39,7 +39,14 @@ class SampleClip:
 
 
 def sample_clip() -> SampleClip:
-    """The bundled sample clip: a short narrated movie whose speech sits on the TR grid."""
+    """The bundled sample clip: a short narrated movie whose speech sits on the TR grid.
+
+    Returns
+    -------
+    SampleClip
+        ``video_path`` (the 45.25 s MP4), ``transcripts`` (list of 30 str, one per TR),
+        ``tr`` (1.49 s) and ``duration`` (s).
+    """
     folder = DATA_DIR / "sample"
     meta = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
     return SampleClip(

@@ -583,7 +583,35 @@ def encode(
     return_metadata: bool = False,
     show_progress: bool = True,
 ) -> torch.Tensor | tuple[torch.Tensor, dict[str, Any]]:
-    """Predict responses to a movie; see `EncodingModel.encode`."""
+    """Predict responses to a movie from its video and per-TR transcripts (BERG's verb).
+
+    Parameters
+    ----------
+    model : EncodingModel
+        From `get_encoding_model`.
+    stimulus : list of str, length n_tr
+        One transcript string per TR (``""`` for a TR without words);
+        ``n_tr = floor(video_duration / tr)``.
+    video_path : path-like
+        The movie file (video and audio track).
+    subject : int, optional
+        1, 2, 3 or 5; defaults to the model's subject.
+    return_metadata : bool
+        Also return a dict of metadata (``"features"`` says which modalities came from
+        the feature cache and how long each took).
+    show_progress : bool
+        Show progress bars during extraction.
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, dict)
+        float32 CPU tensor of shape (n_tr, n_outputs): 1000 parcels, or the selected
+        ones in ascending atlas order.
+
+    See Also
+    --------
+    EncodingModel.encode : the same, as a method; its Raises section lists the errors.
+    """
     return _check_model(model).encode(
         stimulus,
         video_path=video_path,
@@ -598,7 +626,23 @@ def encode_features(
     features: Mapping[str, np.ndarray | torch.Tensor],
     subject: int | None = None,
 ) -> torch.Tensor:
-    """Predict responses (n_tr, n_outputs) from features; see `EncodingModel.encode_features`."""
+    """Predict responses from precomputed per-TR features.
+
+    Parameters
+    ----------
+    model : EncodingModel
+        From `get_encoding_model`.
+    features : dict of str to array
+        ``"audio"`` (n_tr, d_audio), ``"text"`` (n_tr, d_text), ``"video"``
+        (n_tr, d_video); the widths are the model's (`EncodingModel.encode_features`).
+    subject : int, optional
+        1, 2, 3 or 5; defaults to the model's subject.
+
+    Returns
+    -------
+    torch.Tensor
+        float32 CPU tensor of shape (n_tr, n_outputs).
+    """
     return _check_model(model).encode_features(features, subject=subject)
 
 

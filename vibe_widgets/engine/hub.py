@@ -275,7 +275,24 @@ def get_model_variants(
     cache_dir: str | os.PathLike[str] | None = None,
     hf_cache_dir: str | os.PathLike[str] | None = None,
 ) -> list[str]:
-    """Repo ids of the pretrained variants (see `get_variant_configs` for the parameters)."""
+    """Repo ids of the pretrained variants in the ``ShreyDixit/vibe`` collection.
+
+    Parameters
+    ----------
+    model_id : str
+        ``"fmri-cneuromod_algo2025-vibe"``.
+    refresh : bool
+        List the collection again even when a listing is stored; offline
+        (``HF_HUB_OFFLINE=1``) or when the Hub cannot be reached, the stored listing
+        answers.
+    cache_dir, hf_cache_dir : path-like, optional
+        Where the listing and the Hugging Face cache live (see `get_variant_configs`).
+
+    Returns
+    -------
+    list of str
+        Repo ids such as ``"ShreyDixit/VIBE-Qwen2.5-14B"``, in collection order.
+    """
     return list(
         get_variant_configs(
             model_id, refresh=refresh, cache_dir=cache_dir, hf_cache_dir=hf_cache_dir

@@ -47,6 +47,14 @@ def link(*views: ipywidgets.Widget, link_id: str | None = None) -> str:
 
 
 def unlink(*views: ipywidgets.Widget) -> None:
-    """Take the views out of their links: each keeps its own cursor again."""
+    """Take the views out of their links: each keeps its own cursor again.
+
+    Parameters
+    ----------
+    *views : widgets with a ``link_id`` trait
+        `VideoPlayer`, `TranscriptEditor`, `NetworkTimecourse` or `GlassBrain`
+        instances (for an Explorer, pass its ``player``, ``editor``, ``brain``,
+        ``timecourse``).
+    """
     for view in _views(views):
         view.link_id = ""
