@@ -43,5 +43,5 @@ def test_scrubbing_the_video_moves_every_view(page: Page, artifacts_dir: Path):
     )
     assert len(cursors) >= 4
     assert set(cursors) == {"12"}
-    expect(page.get_by_text("Model: demo: untrained weights")).to_be_visible()
+    expect(page.get_by_text("Model: demo: fitted to simulated responses")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "explorer_html.png"), full_page=True)

@@ -25,7 +25,7 @@ def test_views_share_one_link_and_show_the_demo_banner(explorer: Explorer):
     views = (explorer.player, explorer.editor, explorer.brain, explorer.timecourse)
     assert len({v.link_id for v in views}) == 1
     assert explorer.link_id
-    assert explorer.banner.value == "Model: demo: untrained weights"
+    assert explorer.banner.value == "Model: demo: fitted to simulated responses"
     assert explorer.responses.shape == (30, 1000)
     assert explorer.timecourse.n_tr == explorer.brain.n_tr == explorer.editor.n_tr == 30
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,7 @@ from vibe_widgets.engine.config import (
     check_model_id,
     subject_row,
 )
-from vibe_widgets.engine.demo.variant import DEMO_LABEL, variant_label
+from vibe_widgets.engine.demo.variant import UNTRAINED_DEMO_LABEL, variant_label, variant_subjects
 from vibe_widgets.engine.features.cache import FeatureCache
 from vibe_widgets.engine.features.pipeline import FeaturePipeline, StimulusFeatures
 from vibe_widgets.engine.features.transcripts import check_transcripts
@@ -129,6 +130,21 @@ class EncodingModel:
     ) -> None:
         self.network = network.eval()
         self.config: VIBEConfig = network.config
+        # Subject id -> embedding row: CNeuroMod ids for the rows the network has, then
+        # whatever a fitted variant's config.json maps (new ids, see training.fit).
+        self.subject_rows: dict[int, int] = {
+            s: i for i, s in enumerate(SUBJECTS) if i < self.config.num_subjects
+        }
+        if variant is not None:
+            self.subject_rows.update(variant_subjects(variant.config_path) or {})
+        # The last row is the null subject's: a new id may be trained on it (new_subjects="null").
+        beyond = {s: r for s, r in self.subject_rows.items() if r > self.config.num_subjects}
+        if beyond:
+            raise ModelLoadError(
+                f"Variant {variant.name!r} maps subjects {beyond} to embedding rows its network "
+                f"does not have (rows 0-{self.config.num_subjects}). Refit it, or fix "
+                "vibe_widgets.subjects in its config.json."
+            )
         self._subject: int | None = None
         self.subject = subject
         self.selection: Selection | None = resolve_selection(selection)
@@ -177,7 +193,8 @@ class EncodingModel:
     @property
     def metadata(self) -> dict[str, Any]:
         """Model metadata (see `get_model_metadata`) plus this model's variant and outputs."""
-        meta = get_model_metadata(MODEL_ID, subject=self.subject)
+        meta = get_model_metadata(MODEL_ID)
+        meta.update(subject=self.subject, subjects=sorted(self.subject_rows))
         labels = load_atlas().labels
         meta.update(
             tr=self.config.tr,
@@ -219,15 +236,19 @@ class EncodingModel:
         if subject is None:
             raise InvalidParameterError(
                 "No subject given: pass subject= to get_encoding_model(...) or to this call; "
-                f"valid subjects are {list(SUBJECTS)}."
+                f"valid subjects are {sorted(self.subject_rows)}."
             )
-        row = subject_row(subject)
-        if row >= self.config.num_subjects:
-            raise InvalidParameterError(
-                f"Subject {subject!r} has no embedding in this variant "
-                f"(num_subjects={self.config.num_subjects})."
-            )
-        return row
+        rows = self.subject_rows
+        is_int = isinstance(subject, numbers.Integral) and not isinstance(subject, bool)
+        if is_int and int(subject) in rows:
+            return rows[int(subject)]
+        if rows.keys() == set(SUBJECTS):
+            subject_row(subject)  # the published message (CNeuroMod ids)
+        raise InvalidParameterError(
+            f"Invalid subject {subject!r}: this variant has embeddings for subjects "
+            f"{sorted(rows)}. Pass one of those (a variant fitted with other subject ids "
+            "lists them in config.json under vibe_widgets.subjects)."
+        )
 
     def _features(self, features: Any) -> dict[str, torch.Tensor]:
         """Validate features into float32 tensors of shape (1, n_tr, d) on the device."""
@@ -498,7 +519,9 @@ def get_encoding_model(
         pickle-based files, or keys/shapes that do not match).
     """
     check_model_id(model_id)
-    if subject is not None:
+    local = isinstance(model_variant, (str, os.PathLike)) and Path(model_variant).is_dir()
+    if subject is not None and not local:
+        # A local folder may map other subject ids (fit(): checked once its config is read).
         subject_row(subject)
     resolve_selection(selection)
     resolve_device(device)
@@ -529,8 +552,9 @@ def get_encoding_model(
         device=device,
         low_mem_use=low_mem_use,
         variant=variant,
-        # The demo variant is a real checkpoint of random weights: untrained all the same.
-        untrained=variant is None or variant_label(variant.config_path) == DEMO_LABEL,
+        # A demo folder with a random network is a real checkpoint, yet untrained all the same
+        # (the shipped demo network is fitted, to simulated responses: its label says so).
+        untrained=variant is None or variant_label(variant.config_path) == UNTRAINED_DEMO_LABEL,
         feature_cache=feature_cache,
         trust_remote_code=trust_remote_code,
         missing_audio=missing_audio,

@@ -13,7 +13,7 @@ from vibe_widgets.engine.config import MODEL_ID, VIBEConfig
 from vibe_widgets.engine.encoder import get_encoding_model
 from vibe_widgets.engine.training import evaluate, fit, load_runs
 from vibe_widgets.engine.training.fit import forward_masked
-from vibe_widgets.errors import InvalidParameterError, StimulusError
+from vibe_widgets.errors import InvalidParameterError, ModelLoadError, StimulusError
 
 FAST = {"show_progress": False, "device": "cpu", "lr": 3e-3, "batch_size": 4}
 
@@ -159,6 +159,50 @@ def test_fine_tuning_a_new_subject_enlarges_the_embedding_from_the_null_row(conf
     )
     assert on_null.config.num_subjects == config.num_subjects
     assert on_null.subjects == {7: config.num_subjects}
+
+
+def test_a_variant_fitted_on_new_subject_ids_loads_them_on_their_rows(config, tmp_path):
+    base = fit(_problem(config, 2, 10, seed=5), tmp_path / "base", config=config, epochs=1, **FAST)
+    runs = _problem(config, 2, 10, seed=6, subject=7)
+    runs += [r | {"name": f"s9-{r['name']}"} for r in _problem(config, 2, 10, seed=8, subject=9)]
+    grown = fit(runs, tmp_path / "grown", init_from=base.path, epochs=2, **FAST)
+    assert grown.subjects == {7: config.num_subjects, 9: config.num_subjects + 1}
+    feats = {k: runs[0][k] for k in ("audio", "text", "video")}
+    inputs = {k: torch.as_tensor(v)[None] for k, v in feats.items()}
+
+    def by_row(network, row):
+        with torch.no_grad():
+            return forward_masked(network, inputs, torch.tensor([row]), None)[0]
+
+    model = get_encoding_model(MODEL_ID, subject=9, model_variant=grown.path, device="cpu")
+    assert model.subject_rows == {1: 0, 2: 1, 3: 2, 5: 3, 7: 4, 9: 5}
+    assert model.metadata["subjects"] == [1, 2, 3, 5, 7, 9]
+    torch.testing.assert_close(model.encode_features(feats), by_row(grown.network, 5))
+    torch.testing.assert_close(model.encode_features(feats, subject=7), by_row(grown.network, 4))
+    torch.testing.assert_close(model.encode_features(feats, subject=2), by_row(grown.network, 1))
+    # The rows differ after training, so a wrong map would give other numbers.
+    assert not torch.allclose(by_row(grown.network, 4), by_row(grown.network, 5))
+    with pytest.raises(InvalidParameterError, match=r"Invalid subject 8.*\[1, 2, 3, 5, 7, 9\]"):
+        model.encode_features(feats, subject=8)
+
+    # new_subjects="null": the new id is the null row itself, the last one of the table.
+    on_null = fit(
+        runs[:2], tmp_path / "null", init_from=base.path, epochs=1, new_subjects="null", **FAST
+    )
+    model = get_encoding_model(MODEL_ID, subject=7, model_variant=on_null.path, device="cpu")
+    row = on_null.config.num_subjects
+    torch.testing.assert_close(model.encode_features(feats), by_row(on_null.network, row))
+
+
+def test_a_malformed_subject_map_is_named_on_load(config, tmp_path):
+    result = fit(_problem(config, 2, 8, seed=9), tmp_path / "v", config=config, epochs=1, **FAST)
+    path = result.path / "config.json"
+    data = json.loads(path.read_text())
+    for bad, match in (({"x": 0}, "malformed"), ({"7": 99}, r"\{7: 99\}.*rows 0-4")):
+        data["vibe_widgets"]["subjects"] = bad
+        path.write_text(json.dumps(data))
+        with pytest.raises(ModelLoadError, match=match):
+            get_encoding_model(MODEL_ID, subject=1, model_variant=result.path, device="cpu")
 
 
 def test_runs_from_a_folder_of_npz_files(config, tmp_path):

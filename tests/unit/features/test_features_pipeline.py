@@ -45,7 +45,9 @@ def test_encode_predicts_every_tr_and_parcel(model, clip):
 
 def test_demo_variant_says_it_is_fitted_to_simulated_responses(model):
     assert model.label == "demo: fitted to simulated responses"
-    assert model.untrained  # not a brain model: still flagged
+    # Fitted (to simulated responses, as the label says), so not flagged as random weights.
+    assert not model.untrained
+    assert model.metadata["untrained"] is False
     assert model.metadata["label"] == "demo: fitted to simulated responses"
     assert "demo: fitted to simulated responses" in repr(model)
 

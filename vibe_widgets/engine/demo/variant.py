@@ -35,6 +35,7 @@ __all__ = [
     "ensure_demo_variant",
     "extractor_fingerprint",
     "variant_label",
+    "variant_subjects",
     "write_demo_variant",
 ]
 
@@ -79,6 +80,41 @@ def variant_label(config_path: str | os.PathLike) -> str | None:
         return None
     block = data.get(_LABEL_KEY) if isinstance(data, dict) else None
     return block.get("label") if isinstance(block, dict) else None
+
+
+def variant_subjects(config_path: str | os.PathLike) -> dict[int, int] | None:
+    """Subject id -> embedding row, as `vibe_widgets.engine.training.fit` records it.
+
+    Read from ``config.json``'s ``"vibe_widgets": {"subjects": {"7": 4, ...}}``; None when
+    the block has no map (published variants: ids 1, 2, 3, 5 are rows 0-3).
+
+    Raises
+    ------
+    ModelLoadError
+        When the map is there but is not string-of-int keys to non-negative int rows.
+    """
+    from vibe_widgets.errors import ModelLoadError
+
+    try:
+        data = json.loads(Path(config_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    block = data.get(_LABEL_KEY) if isinstance(data, dict) else None
+    mapping = block.get("subjects") if isinstance(block, dict) else None
+    if mapping is None:
+        return None
+    try:
+        rows = {int(k): v for k, v in dict(mapping).items()}
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in rows.values()
+        ):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ModelLoadError(
+            f"'{config_path}' has a malformed vibe_widgets.subjects map {mapping!r}: expected "
+            'subject ids to embedding rows, such as {"1": 0, "7": 4}. Fix or remove that entry.'
+        ) from None
+    return rows
 
 
 def _fitted_files() -> tuple[Path, dict] | None:
