@@ -19,6 +19,7 @@ from synthetic import write_audio_only, write_video
 from vibe_widgets.engine.demo.audio_model import build_tiny_audio_extractor
 from vibe_widgets.engine.features.audio import (
     AudioFeatureExtractor,
+    KaldiFilterBank,
     quiet_mel_filter_warning,
     tr_patch_bounds,
 )
@@ -456,3 +457,74 @@ def test_tiny_builder_rejects_bad_sizes(tmp_path: Path):
         build_tiny_audio_extractor(tmp_path, hidden_size=30)
     with pytest.raises(InvalidParameterError, match="num_layers"):
         build_tiny_audio_extractor(tmp_path, num_layers=0)
+
+
+# -- the batched filter bank ------------------------------------------------------------------
+
+
+def _processor(**kwargs):
+    from transformers import ASTFeatureExtractor
+
+    with quiet_mel_filter_warning():
+        return ASTFeatureExtractor(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def movie_audio() -> np.ndarray:
+    """The shipped sample movie's soundtrack, decoded by PyAV (45 s of speech and music)."""
+    from vibe_widgets import sample_clip
+
+    return decode_audio(sample_clip().video_path)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},  # the published AST settings
+        {"mean": 1.5, "std": 0.25},  # its own normalisation constants are used
+        {"do_normalize": False},
+        {"num_mel_bins": 64, "max_length": 300},  # shorter inputs: truncation at 3 s
+    ],
+)
+def test_filter_bank_matches_the_real_feature_extractor(movie_audio: np.ndarray, settings: dict):
+    processor = _processor(**settings)
+    duration = movie_audio.size / SR
+    bounds = audio_windows(30, TR, duration, 10.24, SR)
+    # Windows off the 10 ms grid, longer than max_length (truncated), shorter than one
+    # 25 ms frame (zero-padded to one), exactly one frame, and ending at the last sample.
+    extra = [[0, 12 * SR], [17, 17 + 3 * SR + 5], [1000, 1100], [5, 405], [0, 1]]
+    extra.append([movie_audio.size - 2 * SR, movie_audio.size])
+    bounds = np.vstack([bounds, extra])
+    ours = KaldiFilterBank(processor).windows(movie_audio, bounds)
+    clips = [movie_audio[s:e] for s, e in bounds]
+    clips = [np.pad(c, (0, 400 - c.size)) if c.size < 400 else c for c in clips]
+    reference = processor(clips, sampling_rate=SR, padding="max_length", return_tensors="pt")
+    reference = reference["input_values"]
+    expected_shape = (len(bounds), processor.max_length, processor.num_mel_bins)
+    assert ours.shape == reference.shape == expected_shape
+    assert ours.dtype == torch.float32
+    # float32 rounding of the log-mel values (up to ~35 here): a few units in the last place.
+    np.testing.assert_allclose(ours.numpy(), reference.numpy(), atol=2e-6, rtol=1e-6)
+    # Not vacuous: the windows differ, and padding differs from audio.
+    assert (ours[10] - ours[11]).abs().max() > 0.1
+    assert (ours[-4, 1:] - ours[-4, 0]).abs().max() > 0.1
+
+
+def test_filter_bank_refuses_other_processors():
+    from transformers import WhisperFeatureExtractor
+
+    assert not KaldiFilterBank.supports(WhisperFeatureExtractor())
+    assert not KaldiFilterBank.supports(_processor(sampling_rate=8000))
+    with pytest.raises(ModelLoadError, match="ASTFeatureExtractor at 16 kHz"):
+        KaldiFilterBank(WhisperFeatureExtractor())
+
+
+def test_extract_uses_the_filter_bank_and_matches_the_processor_path(
+    tiny_ast: Path, movie_audio: np.ndarray
+):
+    extractor = AudioFeatureExtractor(tiny_ast, batch_size=7, local_files_only=True)
+    fast = extractor.extract(movie_audio, 20, TR)
+    assert isinstance(extractor._fbank, KaldiFilterBank)
+    extractor._fbank = None  # the feature extractor itself, one clip at a time
+    slow = extractor.extract(movie_audio, 20, TR)
+    np.testing.assert_allclose(fast, slow, atol=1e-5, rtol=0)

@@ -15,7 +15,12 @@ import torch
 from vibe_widgets.engine.timing import audio_window_times, audio_windows, check_tr
 from vibe_widgets.errors import InvalidParameterError, ModelLoadError
 
-__all__ = ["AudioFeatureExtractor", "quiet_mel_filter_warning", "tr_patch_bounds"]
+__all__ = [
+    "AudioFeatureExtractor",
+    "KaldiFilterBank",
+    "quiet_mel_filter_warning",
+    "tr_patch_bounds",
+]
 
 _AST_MODEL_TYPE = "audio-spectrogram-transformer"
 # The model's input starts with two summary tokens (CLS, distillation), then the patches.
@@ -91,6 +96,158 @@ def _pool_patches(time_tokens: torch.Tensor, first: np.ndarray, stop: np.ndarray
     mean = torch.einsum("bt,bth->bh", weights, time_tokens)
     var = torch.einsum("bt,bth->bh", weights, (time_tokens - mean[:, None, :]) ** 2)
     return torch.cat([mean, var.sqrt()], dim=1).cpu().numpy().astype(np.float32, copy=False)
+
+
+class KaldiFilterBank:
+    """``ASTFeatureExtractor``'s inputs for many windows of one signal at once, in torch.
+
+    The feature extractor computes Kaldi log-mel filter banks (25 ms frames, 10 ms hop,
+    DC offset removed, pre-emphasis 0.97, Hann window, 512-point power spectrum, mel
+    filters, log with a floor) one clip at a time in a Python loop over frames, then pads
+    or truncates each clip to ``max_length`` frames and normalises. Every step is local to
+    a 25 ms frame, so overlapping windows of one signal share their frames: this computes
+    each distinct frame once, all of them in one batched FFT and matrix product, then
+    gathers the windows. Same float64 arithmetic as the NumPy path; the result matches the
+    real feature extractor to float32 rounding.
+
+    Parameters
+    ----------
+    processor : transformers.ASTFeatureExtractor
+        Its ``num_mel_bins``, ``max_length``, ``do_normalize``, ``mean``, ``std`` and (when
+        present) ``mel_filters`` and ``window`` are used.
+
+    Raises
+    ------
+    ModelLoadError
+        If ``processor`` is not an AST feature extractor at 16 kHz (:meth:`supports` says).
+    """
+
+    FRAME = 400  # 25 ms at 16 kHz
+    HOP = 160  # 10 ms
+    N_FFT = 512
+    PREEMPHASIS = 0.97
+    MEL_FLOOR = 1.192092955078125e-07  # float32 epsilon, Kaldi's floor
+    # Distinct frames per FFT call: bounds the float64 working memory (~15 MB).
+    _CHUNK = 4096
+
+    def __init__(self, processor: Any) -> None:
+        if not self.supports(processor):
+            raise ModelLoadError(
+                f"KaldiFilterBank needs an ASTFeatureExtractor at 16 kHz, got "
+                f"{type(processor).__name__} at {getattr(processor, 'sampling_rate', '?')} Hz."
+            )
+        from transformers.audio_utils import mel_filter_bank, window_function
+
+        self.n_mels = int(processor.num_mel_bins)
+        self.max_length = int(processor.max_length)
+        self.do_normalize = bool(processor.do_normalize)
+        self.mean = processor.mean
+        self.std = processor.std
+        filters = getattr(processor, "mel_filters", None)
+        if filters is None:  # torchaudio installed: the extractor builds no NumPy filters
+            with quiet_mel_filter_warning():
+                filters = mel_filter_bank(
+                    num_frequency_bins=self.N_FFT // 2 + 1,
+                    num_mel_filters=self.n_mels,
+                    min_frequency=20,
+                    max_frequency=processor.sampling_rate // 2,
+                    sampling_rate=processor.sampling_rate,
+                    norm=None,
+                    mel_scale="kaldi",
+                    triangularize_in_mel_space=True,
+                )
+        window = getattr(processor, "window", None)
+        if window is None:
+            window = window_function(self.FRAME, "hann", periodic=False)
+        self._filters = torch.as_tensor(np.asarray(filters, dtype=np.float64))  # (257, mels)
+        self._window = torch.as_tensor(np.asarray(window, dtype=np.float64))  # (400,)
+        self._offsets = torch.arange(self.FRAME)
+
+    @staticmethod
+    def supports(processor: Any) -> bool:
+        """Whether ``processor`` computes what this class computes (an AST one at 16 kHz)."""
+        from transformers import ASTFeatureExtractor
+
+        return isinstance(processor, ASTFeatureExtractor) and processor.sampling_rate == 16_000
+
+    def log_mel(self, signal: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
+        """Log-mel filter banks of the 25 ms frames of ``signal`` starting at ``starts``.
+
+        Parameters
+        ----------
+        signal : torch.Tensor of shape (n_samples,), float64
+            Every frame must lie inside it.
+        starts : torch.Tensor of shape (n_frames,), int64
+            First sample of each frame.
+
+        Returns
+        -------
+        torch.Tensor of shape (n_frames, num_mel_bins), float32
+        """
+        out = torch.empty((starts.numel(), self.n_mels), dtype=torch.float32)
+        # Every frame of the signal at every sample offset, as a view; rows are picked out
+        # (an index of rows copies far less than a per-sample gather).
+        every = signal.unfold(0, self.FRAME, 1)
+        for lo in range(0, starts.numel(), self._CHUNK):
+            frames = every[starts[lo : lo + self._CHUNK]]  # (n, 400), a copy
+            frames -= frames.mean(dim=1, keepdim=True)
+            # Pre-emphasis inside each frame; the first sample has no predecessor.
+            emphasised = torch.empty_like(frames)
+            torch.sub(frames[:, 1:], frames[:, :-1], alpha=self.PREEMPHASIS, out=emphasised[:, 1:])
+            torch.mul(frames[:, 0], 1 - self.PREEMPHASIS, out=emphasised[:, 0])
+            emphasised *= self._window
+            spectrum = torch.fft.rfft(emphasised, n=self.N_FFT, dim=1)
+            power = spectrum.real.square().add_(spectrum.imag.square())  # (n, 257)
+            mel = torch.clamp_min_(power @ self._filters, self.MEL_FLOOR)
+            out[lo : lo + self._CHUNK] = mel.log_()
+        return out
+
+    def windows(self, samples: np.ndarray, bounds: np.ndarray) -> torch.Tensor:
+        """Model inputs of the clips ``samples[start:end]`` for each row of ``bounds``.
+
+        Each clip is what ``processor(clip, padding="max_length")`` gets: its frames
+        (truncated to ``max_length``) first, zero frames after, then normalised.
+
+        Parameters
+        ----------
+        samples : numpy.ndarray of shape (n_samples,), float32
+            Mono audio at 16 kHz.
+        bounds : numpy.ndarray of shape (n_clips, 2), int
+            ``[start, end)`` of each clip; a clip shorter than one frame is zero-padded to
+            one frame, as the extractor pads it.
+
+        Returns
+        -------
+        torch.Tensor of shape (n_clips, max_length, num_mel_bins), float32
+        """
+        bounds = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
+        lengths = bounds[:, 1] - bounds[:, 0]
+        signal = torch.from_numpy(np.asarray(samples, dtype=np.float32)).to(torch.float64)
+        short = lengths < self.FRAME
+        if short.any():
+            # A clip under one frame is padded with zeros after it, not followed by the
+            # signal: give each such clip its own zero-padded frame at the signal's end.
+            pads = [
+                torch.nn.functional.pad(signal[s:e], (0, self.FRAME - (e - s)))
+                for s, e in bounds[short]
+            ]
+            tail = signal.numel()
+            signal = torch.cat([signal, *pads])
+            bounds = bounds.copy()
+            bounds[short, 0] = tail + self.FRAME * np.arange(int(short.sum()))
+            lengths = np.where(short, self.FRAME, lengths)
+        n_frames = np.minimum(1 + (lengths - self.FRAME) // self.HOP, self.max_length)
+        # Clip i, frame j starts at start_i + HOP * j: (rows, cols) name every used frame.
+        rows = np.repeat(np.arange(len(bounds)), n_frames)
+        cols = np.arange(rows.size) - np.repeat(np.cumsum(n_frames) - n_frames, n_frames)
+        unique, inverse = np.unique(bounds[rows, 0] + self.HOP * cols, return_inverse=True)
+        mel = self.log_mel(signal, torch.from_numpy(unique))
+        out = torch.zeros((len(bounds), self.max_length, self.n_mels), dtype=torch.float32)
+        rows_t, cols_t = torch.from_numpy(rows), torch.from_numpy(cols)
+        out[rows_t, cols_t] = mel[torch.from_numpy(inverse.reshape(-1))]
+        if self.do_normalize:
+            out = (out - self.mean) / (self.std * 2)
+        return out
 
 
 def _check_samples(samples: Any) -> np.ndarray:
@@ -176,6 +333,7 @@ class AudioFeatureExtractor:
         self._local_files_only = local_files_only
         self._config: Any = None
         self._processor: Any = None
+        self._fbank: KaldiFilterBank | None = None
         self._model: torch.nn.Module | None = None
         self._tap: dict[str, torch.Tensor] = {}
 
@@ -291,6 +449,8 @@ class AudioFeatureExtractor:
             raise self._load_error("weights", error) from error
         model = model.to(device=self._device, dtype=self._dtype).eval()
         self._tap_hidden_state(model, ASTLayer)
+        # The batched filter bank when it computes what this feature extractor does.
+        self._fbank = KaldiFilterBank(processor) if KaldiFilterBank.supports(processor) else None
         self._processor, self._model = processor, model
 
     def _tap_hidden_state(self, model: torch.nn.Module, layer_class: type) -> None:
@@ -330,6 +490,7 @@ class AudioFeatureExtractor:
         """Free the model (and the accelerator memory it held)."""
         self._model = None
         self._processor = None
+        self._fbank = None
         self._tap = {}
         gc.collect()
         if self._device.type == "cuda" and torch.cuda.is_available():
@@ -374,24 +535,29 @@ class AudioFeatureExtractor:
         features = np.empty((n_tr, self.feature_size), dtype=np.float32)
         for lo in range(0, n_tr, self._batch_size):
             hi = min(lo + self._batch_size, n_tr)
-            clips = []
-            for start, end in bounds[lo:hi]:
-                clip = samples[start:end]
-                if clip.size < min_samples:
-                    clip = np.pad(clip, (0, min_samples - clip.size))
-                clips.append(clip)
-            tokens = self._forward(clips, rate)
+            if self._fbank is not None:
+                values = self._fbank.windows(samples, bounds[lo:hi])
+            else:
+                clips = []
+                for start, end in bounds[lo:hi]:
+                    clip = samples[start:end]
+                    if clip.size < min_samples:
+                        clip = np.pad(clip, (0, min_samples - clip.size))
+                    clips.append(clip)
+                values = self._processor(
+                    clips, sampling_rate=rate, padding="max_length", return_tensors="pt"
+                )["input_values"]
+            tokens = self._forward(values)
             time_tokens = self._time_tokens(tokens, n_freq, n_time)
             features[lo:hi] = _pool_patches(time_tokens, first[lo:hi], stop[lo:hi])
         return features
 
-    def _forward(self, clips: list[np.ndarray], rate: int) -> torch.Tensor:
-        """The tapped hidden state of a batch of clips, shape (B, 2 + F * T, H)."""
-        # padding="max_length": every clip becomes a full 10.24 s input, audio first.
-        inputs = self._processor(
-            clips, sampling_rate=rate, padding="max_length", return_tensors="pt"
-        )
-        values = inputs["input_values"].to(device=self._device, dtype=self._dtype)
+    def _forward(self, values: torch.Tensor) -> torch.Tensor:
+        """The tapped hidden state of a batch of inputs (B, max_length, mels): (B, 2 + F * T, H).
+
+        Every input is a full 10.24 s (``padding="max_length"``), audio first.
+        """
+        values = values.to(device=self._device, dtype=self._dtype)
         self._tap.clear()
         with torch.inference_mode():
             self._model(input_values=values)
