@@ -13,6 +13,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from vibe_widgets.engine.digest import file_digest, text_digest
 from vibe_widgets.engine.paths import cache_subdir
@@ -555,14 +556,24 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
-def _upright_rgb(frame: av.VideoFrame, height: int, width: int) -> np.ndarray:
+def _upright_rgb(
+    frame: av.VideoFrame,
+    height: int,
+    width: int,
+    reformatter: VideoReformatter | None = None,
+) -> np.ndarray:
     # The display matrix says how far to turn the coded picture counterclockwise to show it
     # upright (FFmpeg's own autorotate does the same). Scaling to the transposed size before
     # turning is the same as turning then scaling, and it turns the small picture only.
     quarter_turns = round((frame.rotation or 0) / 90) % 4
     if quarter_turns % 2:
         height, width = width, height
-    rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
+    if reformatter is None:
+        rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
+    else:
+        # One reformatter per decode pass keeps its scaler context: building a new one for
+        # every frame (what to_ndarray(width=...) does) costs more than a small resize.
+        rgb = reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
@@ -667,6 +678,7 @@ def _frame_windows(
 
     frame_no = -1
     last: av.VideoFrame | None = None
+    reformatter = VideoReformatter()
     with _open(p) as container:
         if not container.streams.video:
             raise MediaError(f"'{p}' has no video stream. Pass a movie file with video.")
@@ -686,7 +698,7 @@ def _frame_windows(
             frame_no += 1
             last = frame
             if last_use.get(frame_no, -1) >= next_window:
-                cache[frame_no] = _upright_rgb(frame, height, width)
+                cache[frame_no] = _upright_rgb(frame, height, width, reformatter)
                 stats["converted"] += 1
                 stats["peak_cached"] = max(stats["peak_cached"], len(cache))
             while next_window < n_windows and ready_at[next_window] <= frame_no:
@@ -704,7 +716,7 @@ def _frame_windows(
                     "the file looks truncated. Re-encode or re-copy it."
                 )
             if frame_no not in cache:
-                cache[frame_no] = _upright_rgb(last, height, width)
+                cache[frame_no] = _upright_rgb(last, height, width, reformatter)
                 stats["converted"] += 1
                 stats["peak_cached"] = max(stats["peak_cached"], len(cache))
             while next_window < n_windows:

@@ -514,3 +514,31 @@ def test_extract_on_the_sample_clip(tiny_model):
     assert np.isfinite(features).all()
     # Scene cuts at TRs 7, 15 and 22 change the picture, so features differ along the clip.
     assert np.abs(features[20] - features[5]).max() > 1e-2
+
+
+def test_frame_normaliser_normalises_each_frame_once_and_lets_it_go():
+    from vibe_widgets.engine.features.video import IMAGENET_MEAN, IMAGENET_STD, _FrameNormaliser
+
+    rng = np.random.default_rng(3)
+    movie = rng.integers(0, 256, size=(40, 4, 5, 3), dtype=np.uint8)
+    # Overlapping windows, times before the movie (-1) and a repeated frame number.
+    windows = np.array([[-1, -1, 0, 2], [-1, 0, 2, 4], [2, 4, 6, 6], [10, 12, 14, 16]])
+    normaliser = _FrameNormaliser(windows, torch.float32)
+    converted = []
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    out = torch.empty((4, 3, 4, 5))
+    for index, numbers in enumerate(windows):
+        valid = numbers >= 0
+        frames = movie[np.maximum(numbers, 0)]
+        frames[~valid] = 0
+        before = dict(normaliser._cache)
+        normaliser.window(index, frames, valid, out=out)
+        converted.append({n for n in numbers.tolist() if n >= 0 and n not in before})
+        per_window = torch.from_numpy(frames).permute(0, 3, 1, 2).to(torch.float32) / 255.0
+        per_window = (per_window - mean) / std
+        per_window[torch.from_numpy(~valid)] = 0.0
+        torch.testing.assert_close(out, per_window, rtol=0, atol=0)
+    # Frames 0, 2 and 4 were converted in the window that first held them, never again.
+    assert converted == [{0, 2}, {4}, {6}, {10, 12, 14, 16}]
+    assert normaliser._cache == {}  # nothing held once the last window that needs it is out

@@ -316,9 +316,10 @@ class VideoFeatureExtractor:
             n_tokens=t_tokens,
         )
         out = np.empty((n_tr, config.hidden_size * self.pool_size**2), dtype=np.float32)
-        mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
-        std = torch.tensor(IMAGENET_STD, dtype=torch.float32).view(1, 3, 1, 1)
-        batch: list[torch.Tensor] = []
+        normalise = _FrameNormaliser(windows.frames, self.dtype)
+        batch = torch.empty(
+            (min(self.batch_size, n_tr), frames_per_clip, 3, size, size), dtype=self.dtype
+        )
         indices: list[int] = []
         # A second of frames of slack: container frame counts may exceed what decodes.
         max_missing = max(2, math.ceil(info.fps))
@@ -326,16 +327,14 @@ class VideoFeatureExtractor:
             info.path, windows.frames, (size, size), max_missing=max_missing
         )
         for index, frames, valid in frames_iter:
-            pixels = torch.from_numpy(frames).permute(0, 3, 1, 2).to(torch.float32) / 255.0
-            pixels = (pixels - mean) / std
-            # Times before the movie are zero after normalisation, not black before it.
-            pixels[torch.from_numpy(~valid)] = 0.0
-            batch.append(pixels.to(self.dtype))
+            normalise.window(index, frames, valid, out=batch[len(indices)])
             indices.append(index)
-            if len(batch) == self.batch_size or index == n_tr - 1:
-                features = self._forward(torch.stack(batch), t_tokens, windows.tokens[indices])
+            if len(indices) == self.batch_size or index == n_tr - 1:
+                features = self._forward(
+                    batch[: len(indices)], t_tokens, windows.tokens[indices]
+                )
                 out[indices] = features
-                batch, indices = [], []
+                indices = []
                 if progress is not None:
                     progress(index + 1, n_tr)
         return out
@@ -388,6 +387,75 @@ class VideoFeatureExtractor:
         }
         settings.update(kwargs)
         return cls(config.video_extractor, **settings)
+
+
+class _FrameNormaliser:
+    """ImageNet-normalised frames of overlapping windows, each frame normalised once.
+
+    Consecutive TRs' chunks share many sampled frames (about half with the published 64
+    frames per 16 s chunk, 1.49 s apart), so each frame is converted to float, scaled and
+    normalised the first time a window holds it and kept, in the model dtype, until the
+    last window that samples it. Same operations, in the same order, as normalising
+    every window on its own: ``((uint8 / 255) - mean) / std``, zero for times before the
+    movie.
+
+    Parameters
+    ----------
+    windows : numpy.ndarray of shape (n_windows, n_samples), int64
+        Frame numbers per window (negative: before the movie).
+    dtype : torch.dtype
+        Dtype of the frames handed out (the model's).
+    """
+
+    def __init__(self, windows: np.ndarray, dtype: torch.dtype) -> None:
+        self._windows = windows
+        self._dtype = dtype
+        self._mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
+        self._std = torch.tensor(IMAGENET_STD, dtype=torch.float32).view(1, 3, 1, 1)
+        # Last window that samples each frame number: after it, the frame can go.
+        flat = windows.ravel()
+        owner = np.repeat(np.arange(windows.shape[0]), windows.shape[1])
+        self._last_use = dict(zip(flat.tolist(), owner.tolist(), strict=True))
+        self._cache: dict[int, torch.Tensor] = {}
+
+    def window(
+        self, index: int, frames: np.ndarray, valid: np.ndarray, *, out: torch.Tensor
+    ) -> torch.Tensor:
+        """Write window ``index``'s normalised frames into ``out``.
+
+        Parameters
+        ----------
+        index : int
+            Window index (windows come in increasing order).
+        frames : numpy.ndarray of shape (n_samples, height, width, 3), uint8
+            The window's RGB frames, as ``iter_frame_windows`` yields them.
+        valid : numpy.ndarray of shape (n_samples,), bool
+            False for times before the movie.
+        out : torch.Tensor of shape (n_samples, 3, height, width)
+            Filled in place, in the model dtype.
+
+        Returns
+        -------
+        torch.Tensor
+            ``out``.
+        """
+        numbers = self._windows[index].tolist()
+        cache = self._cache
+        new = [j for j, n in enumerate(numbers) if valid[j] and n not in cache]
+        if new:
+            pixels = torch.from_numpy(frames[new]).permute(0, 3, 1, 2).to(torch.float32) / 255.0
+            pixels = ((pixels - self._mean) / self._std).to(self._dtype)
+            for j, frame in zip(new, pixels, strict=True):
+                cache.setdefault(numbers[j], frame)
+        for j, n in enumerate(numbers):
+            if valid[j]:
+                out[j] = cache[n]
+            else:
+                out[j] = 0.0
+        for n in set(numbers):
+            if self._last_use.get(n, -1) <= index:
+                cache.pop(n, None)
+        return out
 
 
 def _patch(config: Any) -> int:
