@@ -59,7 +59,7 @@ function render({ model, el }) {
 
   function seekTo(c) {
     if (timeToCursor(video.currentTime, tr(), offset(), nTr()) === c) return;
-    video.currentTime = cursorToTime(c, tr(), offset(), duration());
+    video.currentTime = cursorToTime(c, tr(), offset(), duration(), model.get("frame_rate") || 0);
   }
 
   // Every cursor change goes through here; linkedCursor keeps model and link in step.

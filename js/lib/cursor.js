@@ -22,11 +22,19 @@ export function timeToCursor(time, tr, hrfOffset, nTr) {
   return clampCursor(Math.floor((time - hrfOffset) / tr), nTr);
 }
 
-/** Playback time at which a cursor's TR starts (shifted by hrfOffset), kept inside the clip. */
-export function cursorToTime(cursor, tr, hrfOffset, duration) {
-  const start = cursor * tr + hrfOffset + SEEK_NUDGE_S;
+/**
+ * Playback time to seek to for a cursor: where its TR starts (shifted by hrfOffset), kept
+ * inside the clip. With the frame rate known, the time moves on to the first frame that
+ * starts inside the TR: at the TR's exact start the picture on screen is usually the last
+ * frame of the TR before, which would show the previous TR's content.
+ */
+export function cursorToTime(cursor, tr, hrfOffset, duration, frameRate = 0) {
+  let start = cursor * tr + hrfOffset;
+  // Only when a frame is shorter than a TR; the epsilon keeps a boundary that falls exactly
+  // on a frame (up to float error) on that frame.
+  if (frameRate > 0 && 1 / frameRate < tr) start = Math.ceil(start * frameRate - 1e-6) / frameRate;
   const last = Math.max(0, duration - SEEK_NUDGE_S);
-  return Math.min(last, Math.max(0, start));
+  return Math.min(last, Math.max(0, start + SEEK_NUDGE_S));
 }
 
 /** "m:ss.s" label for a time in seconds. */

@@ -38,6 +38,26 @@ describe("cursorToTime", () => {
       }
     }
   });
+  it("with a frame rate, lands on the first frame that starts inside the TR", () => {
+    for (const fps of [23.976, 24, 25, 29.97, 30, 60]) {
+      for (const offset of [0, 4.5]) {
+        for (let c = 0; c < 600; c++) {
+          const t = cursorToTime(c, 1.49, offset, 600 * 1.49 + 10, fps);
+          expect(timeToCursor(t, 1.49, offset, 600)).toBe(c);
+          // The frame on screen at t started at floor(t * fps) / fps: inside TR c.
+          const frameStart = Math.floor(t * fps) / fps;
+          expect(frameStart).toBeGreaterThanOrEqual(c * 1.49 + offset - 1e-9);
+          expect(frameStart).toBeLessThan((c + 1) * 1.49 + offset);
+        }
+      }
+    }
+  });
+  it("without a frame rate, the TR's start at 24 fps often shows the previous TR's frame", () => {
+    // The case the frame rate fixes: 12 * 1.49 = 17.88 s lies inside the frame of 17.875 s.
+    const t = cursorToTime(12, 1.49, 0, 45);
+    expect(Math.floor(t * 24) / 24).toBeLessThan(12 * 1.49);
+    expect(Math.floor(cursorToTime(12, 1.49, 0, 45, 24) * 24) / 24).toBeGreaterThanOrEqual(12 * 1.49);
+  });
   it("stays inside [0, duration)", () => {
     expect(cursorToTime(0, 1.49, -3, 40)).toBe(0);
     expect(cursorToTime(100, 1.49, 0, 40)).toBeLessThan(40);

@@ -73,6 +73,21 @@ class OfflinePage:
         self.page, self.blocked, self.errors = page, blocked, errors
 
 
+def seek_time(tr_index: int, tr: float = 1.49, fps: float | None = None) -> float:
+    """Where the player seeks for a TR: the first sample-clip frame that starts inside it.
+
+    Mirrors ``cursorToTime`` in js/lib/cursor.js (checked there by vitest); the browser
+    tests compare the video's ``currentTime`` against it.
+    """
+    import math
+
+    import vibe_widgets as vw
+    from vibe_widgets.engine.media import probe
+
+    fps = fps or probe(vw.sample_clip().video_path).fps
+    return math.ceil(tr_index * tr * fps - 1e-6) / fps + 0.001
+
+
 def open_offline(context, path: Path, ready_js: str, timeout: float = 30_000) -> OfflinePage:
     """Open an exported HTML page with no network and wait until ``ready_js`` is true.
 

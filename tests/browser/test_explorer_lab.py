@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import kernel_run, open_lab_notebook, wait_kernel
+from conftest import kernel_run, open_lab_notebook, seek_time, wait_kernel
 from playwright.sync_api import Page, expect
 
 TR = 1.49
@@ -56,7 +56,7 @@ def test_clicking_a_transcript_row_seeks_the_video(lab_page: Page):
     lab_page.locator(".vw-row[data-index='20']").click()
     lab_page.wait_for_function("document.querySelector('.vw-player').dataset.cursor === '20'")
     current = lab_page.evaluate("document.querySelector('.vw-video').currentTime")
-    assert current == pytest.approx(20 * TR, abs=0.05)
+    assert current == pytest.approx(seek_time(20), abs=0.005)
 
 
 def test_an_edit_in_the_browser_reencodes_and_the_timecourse_changes(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import open_offline
+from conftest import open_offline, seek_time
 from playwright.sync_api import Browser, Page, expect
 
 import vibe_widgets as vw
@@ -118,7 +118,7 @@ def test_click_on_tr_20_seeks_the_linked_player(page: Page):
     expect(page.locator(".vw-timecourse")).to_have_attribute("data-cursor", "20")
     expect(page.locator(".vw-player")).to_have_attribute("data-cursor", "20")
     page.wait_for_function(
-        f"Math.abs(document.querySelector('.vw-video').currentTime - {20 * TR}) < 0.01"
+        f"Math.abs(document.querySelector('.vw-video').currentTime - {seek_time(20)}) < 0.005"
     )
 
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import open_offline
+from conftest import open_offline, seek_time
 from playwright.sync_api import BrowserContext, Page, expect
 
 import vibe_widgets as vw
@@ -81,10 +81,10 @@ def test_clicking_a_row_seeks_the_linked_player(page: Page):
     expect(row(page, 7)).to_have_class(CURRENT)
     expect(page.locator(".vw-player")).to_have_attribute("data-cursor", "7")
     page.wait_for_function(
-        "Math.abs(document.querySelector('.vw-video').currentTime - 7 * 1.49) < 0.05"
+        f"Math.abs(document.querySelector('.vw-video').currentTime - {seek_time(7)}) < 0.005"
     )
     assert page.locator(".vw-video").evaluate("v => v.currentTime") == pytest.approx(
-        7 * TR, abs=0.01
+        seek_time(7), abs=0.005
     )
     assert page.locator(".vw-row.vw-current").count() == 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import open_offline
+from conftest import open_offline, seek_time
 from playwright.sync_api import BrowserContext, Page, expect
 
 import vibe_widgets as vw
@@ -52,7 +52,7 @@ def test_scrubbing_one_player_moves_its_linked_twin(offline_page):
         "[...document.querySelectorAll('.vw-player')].every(p => p.dataset.cursor === '20')"
     )
     second_time = page.locator(".vw-video").nth(1).evaluate("v => v.currentTime")
-    assert second_time == pytest.approx(20 * TR, abs=0.01)
+    assert second_time == pytest.approx(seek_time(20), abs=0.005)
 
 
 def test_playing_moves_the_cursor_without_a_kernel(offline_page):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import KERNEL_EXEC_JS, open_lab_notebook
+from conftest import KERNEL_EXEC_JS, open_lab_notebook, seek_time
 from conftest import kernel_run as kernel
 from playwright.sync_api import Page, expect
 
@@ -60,7 +60,7 @@ def test_scrubbing_in_the_browser_moves_the_kernel_cursor(lab_page: Page):
 def test_setting_the_cursor_in_the_kernel_seeks_the_video(lab_page: Page):
     kernel(lab_page, "p.cursor = 25")
     lab_page.wait_for_function(
-        f"Math.abs(document.querySelector('.vw-video').currentTime - {25 * TR}) < 0.01",
+        f"Math.abs(document.querySelector('.vw-video').currentTime - {seek_time(25)}) < 0.005",
         timeout=10_000,
     )
     expect(lab_page.locator(".vw-readout").first).to_contain_text("TR 25 of")

@@ -29,6 +29,12 @@ def test_player_counts_trs_like_the_transcript(player: VideoPlayer):
     assert player.filename == "sample.mp4"
 
 
+def test_player_sends_the_frame_rate_so_seeks_land_inside_the_tr(player: VideoPlayer):
+    # The sample clip is 1086 frames in 45.25 s; js/lib/cursor.js uses the rate to seek
+    # to the first frame that starts inside a TR.
+    assert player.frame_rate == pytest.approx(1086 / 45.25)
+
+
 def test_video_travels_as_one_binary_buffer_not_json(player: VideoPlayer):
     state, buffer_paths, buffers = _remove_buffers(player.get_state())
     assert ["video"] in buffer_paths

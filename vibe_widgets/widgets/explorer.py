@@ -114,7 +114,14 @@ class Explorer(ipywidgets.VBox):
         super().__init__(
             [
                 self.banner,
-                ipywidgets.HBox([self.player, self.editor]),
+                # Side by side where the page is wide enough, the transcript below the
+                # movie in a narrow notebook column (shrinking them would overlap them).
+                ipywidgets.HBox(
+                    [self.player, self.editor],
+                    layout=ipywidgets.Layout(
+                        flex_flow="row wrap", align_items="flex-start", grid_gap="8px"
+                    ),
+                ),
                 self.brain,
                 self.timecourse,
                 self.status,

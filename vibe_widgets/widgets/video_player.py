@@ -62,6 +62,9 @@ class VideoPlayer(BundledWidget):
     video = traitlets.Bytes(b"").tag(sync=True)
     filename = traitlets.Unicode("").tag(sync=True)
     duration = traitlets.Float(0.0).tag(sync=True)
+    # Lets a seek land on the first frame that starts inside the TR, not on the last
+    # frame of the TR before it (0 = unknown: seek to the TR's start time).
+    frame_rate = traitlets.Float(0.0).tag(sync=True)
     tr = traitlets.Float(DEFAULT_TR).tag(sync=True)
     n_tr = traitlets.Int(0).tag(sync=True)
     cursor = traitlets.Int(0).tag(sync=True)
@@ -96,6 +99,7 @@ class VideoPlayer(BundledWidget):
             video=proxy.read_bytes(),
             filename=info.path.name,
             duration=info.duration,
+            frame_rate=info.fps,
             tr=tr,
             n_tr=n_tr,
             hrf_offset=hrf_offset,
