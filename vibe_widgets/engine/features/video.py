@@ -316,9 +316,11 @@ class VideoFeatureExtractor:
             n_tokens=t_tokens,
         )
         out = np.empty((n_tr, config.hidden_size * self.pool_size**2), dtype=np.float32)
-        normalise = _FrameNormaliser(windows.frames, self.dtype)
+        normalise = _FrameNormaliser(windows.frames, self.dtype, self.device)
         batch = torch.empty(
-            (min(self.batch_size, n_tr), frames_per_clip, 3, size, size), dtype=self.dtype
+            (min(self.batch_size, n_tr), frames_per_clip, 3, size, size),
+            dtype=self.dtype,
+            device=self.device,
         )
         indices: list[int] = []
         # A second of frames of slack: container frame counts may exceed what decodes.
@@ -405,13 +407,19 @@ class _FrameNormaliser:
         Frame numbers per window (negative: before the movie).
     dtype : torch.dtype
         Dtype of the frames handed out (the model's).
+    device : torch.device, optional
+        Where frames are normalised and kept (the model's): uint8 frames cross to an
+        accelerator, a quarter of the bytes of float32 ones, and the arithmetic runs there.
     """
 
-    def __init__(self, windows: np.ndarray, dtype: torch.dtype) -> None:
+    def __init__(
+        self, windows: np.ndarray, dtype: torch.dtype, device: torch.device | None = None
+    ) -> None:
         self._windows = windows
         self._dtype = dtype
-        self._mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
-        self._std = torch.tensor(IMAGENET_STD, dtype=torch.float32).view(1, 3, 1, 1)
+        self._device = torch.device("cpu") if device is None else torch.device(device)
+        self._mean = torch.tensor(IMAGENET_MEAN, device=self._device).view(1, 3, 1, 1)
+        self._std = torch.tensor(IMAGENET_STD, device=self._device).view(1, 3, 1, 1)
         # Last window that samples each frame number: after it, the frame can go.
         flat = windows.ravel()
         owner = np.repeat(np.arange(windows.shape[0]), windows.shape[1])
@@ -432,7 +440,7 @@ class _FrameNormaliser:
         valid : numpy.ndarray of shape (n_samples,), bool
             False for times before the movie.
         out : torch.Tensor of shape (n_samples, 3, height, width)
-            Filled in place, in the model dtype.
+            Filled in place, in the model dtype, on the normaliser's device.
 
         Returns
         -------
@@ -443,15 +451,19 @@ class _FrameNormaliser:
         cache = self._cache
         new = [j for j, n in enumerate(numbers) if valid[j] and n not in cache]
         if new:
-            pixels = torch.from_numpy(frames[new]).permute(0, 3, 1, 2).to(torch.float32) / 255.0
-            pixels = ((pixels - self._mean) / self._std).to(self._dtype)
+            pixels = torch.from_numpy(frames[new]).to(self._device).permute(0, 3, 1, 2)
+            # Contiguous (N, 3, H, W) first: the arithmetic and copies run on plain rows.
+            pixels = pixels.to(torch.float32, memory_format=torch.contiguous_format)
+            pixels = pixels.div_(255.0).sub_(self._mean).div_(self._std).to(self._dtype)
             for j, frame in zip(new, pixels, strict=True):
                 cache.setdefault(numbers[j], frame)
+        # Row by row with copy_: item assignment (out[j] = frame) and torch.stack of many
+        # rows both measured ~10-100x slower on CPU for the same bytes.
         for j, n in enumerate(numbers):
             if valid[j]:
-                out[j] = cache[n]
+                out[j].copy_(cache[n])
             else:
-                out[j] = 0.0
+                out[j].zero_()
         for n in set(numbers):
             if self._last_use.get(n, -1) <= index:
                 cache.pop(n, None)
