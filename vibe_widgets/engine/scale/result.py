@@ -29,6 +29,9 @@ class EncodeManyResult:
         ``.npy`` of every done or skipped item.
     wall_seconds : float
         Run time, set-up of workers included.
+    startup_seconds : float
+        Ray: of ``wall_seconds``, the time to start the workers and load their models
+        (0 for local, which loads its model before the first item).
     movie_seconds : float
         Seconds of movie encoded in this run (done items).
     modality_seconds : dict of str to float
@@ -44,6 +47,7 @@ class EncodeManyResult:
     failed: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    startup_seconds: float = 0.0
     movie_seconds: float = 0.0
     modality_seconds: dict[str, float] = field(default_factory=dict)
     workers: int = 1
@@ -82,6 +86,7 @@ class EncodeManyResult:
             "skipped": list(self.skipped),
             "failed": dict(self.failed),
             "wall_seconds": self.wall_seconds,
+            "startup_seconds": self.startup_seconds,
             "movie_seconds": self.movie_seconds,
             "seconds_per_movie_minute": self.seconds_per_movie_minute,
             "modality_seconds": dict(self.modality_seconds),
@@ -92,7 +97,8 @@ class EncodeManyResult:
         rows = [
             f"encode_many ({self.backend}, {self.workers} worker(s)) -> {self.out_dir}",
             f"  done {len(self.done)}, skipped {len(self.skipped)}, failed {len(self.failed)} "
-            f"in {self.wall_seconds:.1f} s",
+            f"in {self.wall_seconds:.1f} s"
+            + (f" ({self.startup_seconds:.1f} s starting workers)" if self.startup_seconds else ""),
         ]
         per_minute = self.seconds_per_movie_minute
         if per_minute is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from vibe_widgets.engine.digest import file_digest, text_digest
 from vibe_widgets.engine.encoder import EncodingModel
@@ -194,6 +195,8 @@ def finish_job(
         "worker": worker,
         "host": socket.gethostname(),
         "device": str(model.device),
+        # Float sums depend on the thread count: what a bit-for-bit comparison must match.
+        "threads": torch.get_num_threads(),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **(extra or {}),
     }
