@@ -20,6 +20,9 @@ from vibe_widgets.engine import (
     get_variant_configs,
     load_atlas,
 )
+from vibe_widgets.engine.resources import estimate_resources
+from vibe_widgets.engine.scale import encode_many
+from vibe_widgets.engine.training import evaluate, fit
 from vibe_widgets.errors import (
     CacheError,
     InvalidParameterError,
@@ -55,6 +58,11 @@ __all__ = [
     "get_model_metadata",
     "get_model_variants",
     "get_variant_configs",
+    "estimate_resources",
+    # fitting, scoring and batch encoding
+    "fit",
+    "evaluate",
+    "encode_many",
     # engine objects
     "EncodingModel",
     "VIBEConfig",

@@ -39,8 +39,43 @@ def _w(ctx, modality: str) -> int:
 
 
 def _row(call, exc, pattern, id, xfail=None):
-    marks = [pytest.mark.xfail(strict=True, raises=Exception, reason=xfail)] if xfail else []
+    # A known gap either raises the wrong exception or accepts the value (pytest.raises
+    # then fails with "DID NOT RAISE", which is not an Exception subclass).
+    raises = (Exception, pytest.fail.Exception)
+    marks = [pytest.mark.xfail(strict=True, raises=raises, reason=xfail)] if xfail else []
     return pytest.param(call, exc, pattern, id=id, marks=marks)
+
+
+def _run(ctx, n=6, **override):
+    """One training run of the demo model's widths: features, fmri (n, 1000), subject 1."""
+    out = {k: np.zeros((n, d), np.float32) for k, d in ctx.model.config.input_dims.items()}
+    out["fmri"] = np.random.default_rng(n).normal(size=(n, 1000)).astype(np.float32)
+    out["subject"] = 1
+    out.update(override)
+    return out
+
+
+def _fit(ctx, runs=None, **kwargs):
+    """fit() on two tiny runs, one epoch: fast even when a bad value is accepted."""
+    kwargs.setdefault("config", ctx.model.config)
+    kwargs.setdefault("epochs", 1)
+    kwargs.setdefault("show_progress", False)
+    runs = [_run(ctx), _run(ctx, 7)] if runs is None else runs
+    return vw.fit(runs, kwargs.pop("out_dir", ctx.tmp / "fitted"), **kwargs)
+
+
+def _features(ctx, n=6, **override):
+    out = {k: np.zeros((n, d), np.float32) for k, d in ctx.model.config.input_dims.items()}
+    out.update(override)
+    return out
+
+
+def _many(ctx, items=None, out_dir=None, **kwargs):
+    """encode_many of the sample clip with the demo spec (fails before any encoding)."""
+    items = [(ctx.clip.video_path, ctx.clip.transcripts)] if items is None else items
+    spec = kwargs.pop("spec", {"model_variant": "demo", "subject": 1})
+    kwargs.setdefault("show_progress", False)
+    return vw.encode_many(spec, items, ctx.tmp / "many" if out_dir is None else out_dir, **kwargs)
 
 
 IPE, SE, ME, MLE, CE = (
@@ -51,6 +86,8 @@ IPE, SE, ME, MLE, CE = (
     vw.CacheError,
 )
 TRAIT = "traitlets.TraitError leaks from the widget constructor (widget owner)"
+TRAIN = "fit() lets a raw Python error through or accepts the value (engine/training owner)"
+RES = "estimate_resources accepts or crashes on it (engine/resources.py owner)"
 
 ROWS = [
     # -- get_encoding_model: every parameter ---------------------------------------------
@@ -1099,6 +1136,473 @@ ROWS = [
     _row(
         lambda c: FeatureCache(c.tmp / "fc").clear("eeg"), IPE, r"got 'eeg'", "cache-clear-modality"
     ),
+    # -- fit: every parameter ----------------------------------------------------------------
+    _row(
+        lambda c: _fit(c, runs=42),
+        IPE,
+        r"runs must be a folder, a list or a dict of runs, got int",
+        "fit-runs-int",
+    ),
+    _row(
+        lambda c: _fit(c, runs=c.tmp / "none"),
+        IPE,
+        r"none' does not exist; give a folder of \.npz runs",
+        "fit-runs-missing-folder",
+    ),
+    _row(
+        lambda c: _fit(c, runs=c.tmp),
+        IPE,
+        r"holds no \.npz files; save each run with\s+numpy\.savez",
+        "fit-runs-empty-folder",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[]),
+        IPE,
+        r"No runs given: fitting needs at least one run",
+        "fit-runs-empty",
+    ),
+    _row(
+        lambda c: _fit(c, runs=["a.npz"]),
+        IPE,
+        r"runs\[0\] is a str; expected a Run or a mapping",
+        "fit-runs-item-str",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[_run(c, fmri=np.zeros((6, 999), np.float32)), _run(c)]),
+        SE,
+        r"fmri has 999 columns, expected 1000",
+        "fit-fmri-width",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[_run(c, text=np.zeros((6, 3), np.float32)), _run(c)]),
+        SE,
+        r"'text' features have width 3, the config expects \d+\. Extract them",
+        "fit-features-width",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[_run(c, video=np.zeros((5, _w(c, "video")), np.float32))]),
+        SE,
+        r"same number of TRs.*'video': 5.*Trim them",
+        "fit-features-trs",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[_run(c, fmri=np.full((6, 1000), NAN, np.float32))]),
+        SE,
+        r"fmri contains NaN or infinite values; fill or drop",
+        "fit-fmri-nan",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[{k: v for k, v in _run(c).items() if k != "video"}]),
+        SE,
+        r"lacks \['video'\]: each run needs the keys",
+        "fit-run-missing-key",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[_run(c, subject=None)]),
+        IPE,
+        r"subject must be.*got None\. Pass subject= to fit\(\)",
+        "fit-subject-missing",
+    ),
+    _row(
+        lambda c: _fit(c, config=None),
+        IPE,
+        r"needs config=VIBEConfig\(\.\.\.\).*or init_from=",
+        "fit-config-None",
+    ),
+    _row(
+        lambda c: _fit(c, config={"tr": 1.49}),
+        IPE,
+        r"got config=\{'tr': 1\.49\}",
+        "fit-config-dict",
+    ),
+    _row(
+        lambda c: _fit(c, config=None, init_from=c.tmp / "no-variant"),
+        IPE,
+        r"no-variant' is neither an existing folder nor a Hugging Face repo id",
+        "fit-init_from-missing",
+    ),
+    _row(
+        lambda c: _fit(c, init_from="demo"),
+        IPE,
+        r"Give config= .* or init_from= .*, not both",
+        "fit-config-and-init_from",
+    ),
+    _row(
+        lambda c: _fit(c, new_subjects="grow"),
+        IPE,
+        r"new_subjects must be one of \['enlarge', 'null'\], got 'grow'",
+        "fit-new_subjects",
+    ),
+    _row(
+        lambda c: _fit(c, epochs=None, val_runs=["zzz"]),
+        IPE,
+        r"val_runs \['zzz'\] are not run names; runs:",
+        "fit-val_runs-unknown",
+    ),
+    _row(
+        lambda c: _fit(c, runs=[_run(c)], epochs=None),
+        IPE,
+        r"Early stopping needs a held-out run.*Give more runs or epochs=N",
+        "fit-one-run-early-stopping",
+    ),
+    _row(lambda c: _fit(c, epochs=0), IPE, r"epochs must be an int >= 1, got 0", "fit-epochs-zero"),
+    _row(
+        lambda c: _fit(c, epochs=2.5),
+        IPE,
+        r"epochs must be an int >= 1, got 2\.5",
+        "fit-epochs-float",
+    ),
+    _row(
+        lambda c: _fit(c, lr=-1),
+        IPE,
+        r"lr must be a number in \(0\.0, inf\), got -1",
+        "fit-lr-negative",
+    ),
+    _row(lambda c: _fit(c, lr="fast"), IPE, r"lr must be a number.*got 'fast'", "fit-lr-str"),
+    _row(
+        lambda c: _fit(c, batch_size=0),
+        IPE,
+        r"batch_size must be an int >= 1, got 0",
+        "fit-batch_size",
+    ),
+    _row(
+        lambda c: _fit(c, mask_ratio=1.5),
+        IPE,
+        r"mask_ratio must be a number in \[0\.0, 1\.0\), got 1\.5",
+        "fit-mask_ratio",
+    ),
+    _row(lambda c: _fit(c, crop=1), IPE, r"crop must be an int >= 2, got 1", "fit-crop"),
+    _row(
+        lambda c: _fit(c, seeds=[]),
+        IPE,
+        r"seeds must be an int or a non-empty sequence.*got \[\]",
+        "fit-seeds-empty",
+    ),
+    _row(lambda c: _fit(c, seeds="0"), IPE, r"seeds must be.*got '0'", "fit-seeds-str"),
+    _row(
+        lambda c: _fit(c, save_dtype="int8"),
+        IPE,
+        r"save_dtype must be one of \['float32', 'float16', 'bfloat16'\], got 'int8'",
+        "fit-save_dtype",
+    ),
+    _row(
+        lambda c: _fit(c, label=""),
+        IPE,
+        r"label must be a non-empty string, got ''",
+        "fit-label-empty",
+    ),
+    _row(
+        lambda c: _fit(c, device="tpu"),
+        IPE,
+        r"Invalid device 'tpu': use 'auto', 'cpu' or 'cuda'",
+        "fit-device",
+    ),
+    _row(
+        lambda c: _fit(c, out_dir=5),
+        IPE,
+        r"out_dir.*got int",
+        "fit-out_dir-int",
+        xfail=TRAIN + ": TypeError",
+    ),
+    _row(
+        lambda c: _fit(c, out_dir=c.clip.video_path),
+        IPE,
+        r"out_dir.*sample\.mp4.*folder",
+        "fit-out_dir-is-a-file",
+        xfail=TRAIN + ": NotADirectoryError",
+    ),
+    _row(
+        lambda c: _fit(c, callback=5),
+        IPE,
+        r"callback.*got int",
+        "fit-callback-int",
+        xfail=TRAIN + ": TypeError after the first epoch",
+    ),
+    _row(
+        lambda c: _fit(c, model_card=5),
+        IPE,
+        r"model_card.*got int",
+        "fit-model_card-int",
+        xfail=TRAIN + ": TypeError after training",
+    ),
+    _row(
+        lambda c: _fit(c, resume="yes"),
+        IPE,
+        r"resume must be True or False, got 'yes'",
+        "fit-resume-str",
+        xfail=TRAIN + ": accepted",
+    ),
+    _row(
+        lambda c: _fit(c, show_progress="yes"),
+        IPE,
+        r"show_progress must be True or False, got 'yes'",
+        "fit-show_progress-str",
+        xfail=TRAIN + ": accepted",
+    ),
+    _row(
+        lambda c: _fit(c, standardize="no"),
+        IPE,
+        r"standardize must be True, False or None, got 'no'",
+        "fit-standardize-str",
+        xfail=TRAIN + ": bool('no') is True, so 'no' standardizes",
+    ),
+    # -- evaluate -----------------------------------------------------------------------------
+    _row(
+        lambda c: vw.evaluate("model", _features(c), np.zeros((6, 1000))),
+        IPE,
+        r"model must be an EncodingModel from get_encoding_model\(\), got str",
+        "evaluate-model-str",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, "features.npz", np.zeros((6, 1000))),
+        IPE,
+        r"features must be one run or a non-empty list of runs, got str",
+        "evaluate-features-str",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, [], []),
+        IPE,
+        r"features must be one run or a non-empty list.*got list",
+        "evaluate-features-empty",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, _features(c), "fmri.npy"),
+        IPE,
+        r"fmri must be one run or a non-empty list of runs, got str",
+        "evaluate-fmri-path",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, [_features(c), _features(c)], [np.zeros((6, 1000))]),
+        IPE,
+        r"Got 2 feature runs but 1 fmri runs; give one fmri array per run",
+        "evaluate-run-count",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, _features(c), np.zeros((6, 999))),
+        SE,
+        r"fmri run 0 has shape \(6, 999\); expected \(n_tr, 1000\)",
+        "evaluate-fmri-width",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, _features(c), np.zeros(6)),
+        SE,
+        r"fmri run 0 has shape \(6,\); expected",
+        "evaluate-fmri-1d",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, _features(c), np.zeros((5, 1000))),
+        SE,
+        r"features have 6 TRs but fmri has 5; trim both",
+        "evaluate-trs",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, _features(c), np.full((6, 1000), INF)),
+        SE,
+        r"fmri run 0 contains NaN or infinite values",
+        "evaluate-fmri-inf",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, {"text": np.zeros((6, _w(c, "text")))}, np.zeros((6, 1000))),
+        SE,
+        r"features must have exactly the keys \['audio', 'text', 'video'\]; "
+        r"missing \['audio', 'video'\]",
+        "evaluate-features-missing",
+    ),
+    _row(
+        lambda c: vw.evaluate(c.model, _features(c), np.zeros((6, 1000)), subject=4),
+        IPE,
+        r"Invalid subject 4: valid subjects are \[1, 2, 3, 5\]",
+        "evaluate-subject",
+    ),
+    # -- encode_many --------------------------------------------------------------------------
+    _row(
+        lambda c: _many(c, backend="spark"),
+        IPE,
+        r"backend must be one of \['local', 'ray'\], got 'spark'",
+        "many-backend",
+    ),
+    _row(
+        lambda c: _many(c, spec=5),
+        IPE,
+        r"model_spec must be a ModelSpec, a dict such as .* got int",
+        "many-spec-int",
+    ),
+    _row(
+        lambda c: _many(c, spec={"model_variant": "demo"}),
+        IPE,
+        r"model_spec dict needs 'model_variant' and 'subject'.*got keys \['model_variant'\]",
+        "many-spec-no-subject",
+    ),
+    _row(
+        lambda c: _many(c, spec={"model_variant": "demo", "subject": 4}),
+        IPE,
+        r"Invalid subject 4",
+        "many-spec-subject",
+    ),
+    _row(
+        lambda c: _many(c, spec={"model_variant": "", "subject": 1}),
+        IPE,
+        r"model_variant must be 'demo', a Hub repo id or a folder, got ''",
+        "many-spec-variant",
+    ),
+    _row(
+        lambda c: _many(c, spec={"model_variant": "demo", "subject": 1, "missing_audio": "x"}),
+        IPE,
+        r"missing_audio must be one of \['error', 'silence'\], got 'x'",
+        "many-spec-missing_audio",
+    ),
+    _row(
+        lambda c: _many(c, items=42),
+        IPE,
+        r"items must be a folder or a list of items, got int",
+        "many-items-int",
+    ),
+    _row(
+        lambda c: _many(c, items=[]), IPE, r"items is empty: nothing to encode", "many-items-empty"
+    ),
+    _row(
+        lambda c: _many(c, items=c.tmp),
+        IPE,
+        r"holds no video \(\.mp4.*give a folder of\s+movies",
+        "many-items-folder-without-video",
+    ),
+    _row(
+        lambda c: _many(c, items=[3]),
+        IPE,
+        r"Cannot read item 3: give a video path, a \(video, transcripts\) pair",
+        "many-item-int",
+    ),
+    _row(
+        lambda c: _many(c, items=[(c.clip.video_path, 5)]),
+        SE,
+        r"transcripts must be a list of str, one transcript string per TR, got int",
+        "many-item-transcripts-int",
+    ),
+    _row(
+        lambda c: _many(c, items=[(c.clip.video_path, c.clip.transcripts)] * 2),
+        IPE,
+        r"Two items are named 'sample'.*give them distinct names",
+        "many-items-duplicate-names",
+    ),
+    _row(
+        lambda c: _many(
+            c,
+            items=[{"video": c.clip.video_path, "transcripts": c.clip.transcripts, "name": "../x"}],
+        ),
+        IPE,
+        r"Item name '\.\./x' .* cannot name an output file: use letters",
+        "many-item-name-path",
+    ),
+    _row(
+        lambda c: _many(c, items=[{"movie": "a.mp4"}]),
+        IPE,
+        r"item dict needs 'video'.*got keys \['movie'\]",
+        "many-item-dict-keys",
+    ),
+    _row(
+        lambda c: _many(c, out_dir=5),
+        IPE,
+        r"out_dir must be a folder path.*got int \(5\)",
+        "many-out_dir-int",
+    ),
+    _row(
+        lambda c: _many(c, out_dir=c.clip.video_path),
+        CE,
+        r"Cannot create the output folder .*sample\.mp4.*choose a writable folder",
+        "many-out_dir-is-a-file",
+    ),
+    _row(
+        lambda c: _many(c, resume="yes"),
+        IPE,
+        r"resume must be True or False, got 'yes'",
+        "many-resume-str",
+    ),
+    _row(
+        lambda c: _many(c, show_progress=1),
+        IPE,
+        r"show_progress must be True or False, got 1",
+        "many-show_progress-int",
+    ),
+    _row(
+        lambda c: _many(c, max_retries=-1),
+        IPE,
+        r"max_retries must be an int >= 0, got -1",
+        "many-max_retries",
+    ),
+    _row(
+        lambda c: _many(c, num_workers=0),
+        IPE,
+        r"num_workers must be an int >= 1 or None .* got 0",
+        "many-num_workers-zero",
+    ),
+    _row(
+        lambda c: _many(c, video_workers=1.5),
+        IPE,
+        r"video_workers must be an int >= 0 or None .* got 1\.5",
+        "many-video_workers-float",
+    ),
+    _row(
+        lambda c: _many(c, gpus_per_worker="1"),
+        IPE,
+        r"gpus_per_worker must be a number >= 0 .* got '1'",
+        "many-gpus_per_worker-str",
+    ),
+    _row(
+        lambda c: _many(c, ray_address=6379),
+        IPE,
+        r"ray_address must be a string such as 'HOST:6379'",
+        "many-ray_address-int",
+    ),
+    _row(
+        lambda c: _many(c, on_event=print.__name__),
+        IPE,
+        r"on_event must be a function taking one dict.*got str",
+        "many-on_event-str",
+    ),
+    _row(
+        lambda c: vw.encode_many(
+            c.model, [(c.clip.video_path, c.clip.transcripts)], c.tmp / "m", cache_dir=c.tmp / "c"
+        ),
+        IPE,
+        r"cache_dir cannot change the feature cache of a loaded EncodingModel: "
+        r"load it with\s+feature_cache=",
+        "many-cache_dir-with-loaded-model",
+    ),
+    # -- estimate_resources ---------------------------------------------------------------------
+    _row(
+        lambda c: vw.estimate_resources({"tr": 1.49}),
+        IPE,
+        r"config must be a VIBEConfig \(e\.g\. model\.config\), got dict",
+        "resources-config-dict",
+    ),
+    _row(
+        lambda c: vw.estimate_resources(n_tr=0),
+        IPE,
+        r"n_tr must be a positive int of TRs, got 0",
+        "resources-n_tr-zero",
+    ),
+    _row(lambda c: vw.estimate_resources(n_tr=1.5), IPE, r"got 1\.5", "resources-n_tr-float"),
+    _row(lambda c: vw.estimate_resources(n_tr=True), IPE, r"got True", "resources-n_tr-bool"),
+    _row(
+        lambda c: vw.estimate_resources(c.model.config, variant_folder=c.tmp / "nothing"),
+        MLE,
+        r"No config for extractor .*nothing/text_extractor.*not a local folder",
+        "resources-variant_folder-missing",
+    ),
+    _row(
+        lambda c: vw.estimate_resources(low_mem_use="yes"),
+        IPE,
+        r"low_mem_use must be True or False, got 'yes'",
+        "resources-low_mem_use-str",
+        xfail=RES + ": accepted",
+    ),
+    _row(
+        lambda c: vw.estimate_resources(variant_folder=5),
+        IPE,
+        r"variant_folder must be a folder path.*got int",
+        "resources-variant_folder-int",
+        xfail=RES + ": TypeError",
+    ),
     # -- media parameters -------------------------------------------------------------------
     _row(lambda c: media.probe(42), IPE, r"str or pathlib\.Path, got int \(42\)", "probe-int"),
     _row(
@@ -1249,6 +1753,10 @@ def test_the_matrix_covers_every_public_verb_and_widget():
         "plot_network_timecourses": "plot-timecourses-",
         "generate_glass_brain_animation": "animation-",
         "render_movie_with_brain": "render-",
+        "fit": "fit-",
+        "evaluate": "evaluate-",
+        "encode_many": "many-",
+        "estimate_resources": "resources-",
     }
     callables = {
         name

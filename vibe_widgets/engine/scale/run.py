@@ -149,6 +149,33 @@ def encode_many(
             raise InvalidParameterError(f"{name} must be True or False, got {value!r}.")
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
         raise InvalidParameterError(f"max_retries must be an int >= 0, got {max_retries!r}.")
+    # Ray-only options are checked for the local backend too: a typo should not pass
+    # silently on a laptop and fail on the cluster.
+    for name, value, low in (("num_workers", num_workers, 1), ("video_workers", video_workers, 0)):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < low
+        ):
+            raise InvalidParameterError(
+                f"{name} must be an int >= {low} or None (the default), got {value!r}."
+            )
+    if gpus_per_worker is not None and (
+        isinstance(gpus_per_worker, bool)
+        or not isinstance(gpus_per_worker, (int, float))
+        or not 0 <= gpus_per_worker < float("inf")
+    ):
+        raise InvalidParameterError(
+            f"gpus_per_worker must be a number >= 0 (e.g. 1 or 0.5) or None, got "
+            f"{gpus_per_worker!r}."
+        )
+    if ray_address is not None and not isinstance(ray_address, str):
+        raise InvalidParameterError(
+            f"ray_address must be a string such as 'HOST:6379' or 'auto', got {ray_address!r}."
+        )
+    if on_event is not None and not callable(on_event):
+        raise InvalidParameterError(
+            f"on_event must be a function taking one dict, or None; got "
+            f"{type(on_event).__name__}."
+        )
     loaded = model_spec if isinstance(model_spec, EncodingModel) else None
     if loaded is not None and backend == "local" and cache_dir is not None:
         raise InvalidParameterError(

@@ -12,7 +12,7 @@ from typing import IO, Any
 import numpy as np
 
 from vibe_widgets.engine.paths import make_shareable
-from vibe_widgets.errors import CacheError
+from vibe_widgets.errors import CacheError, InvalidParameterError
 
 __all__ = ["OutputStore"]
 
@@ -60,6 +60,11 @@ class OutputStore:
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise InvalidParameterError(
+                f"out_dir must be a folder path (str or pathlib.Path), got "
+                f"{type(root).__name__} ({root!r})."
+            )
         self.root = Path(root).expanduser()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
