@@ -652,7 +652,7 @@ def _clip(n: int = 40) -> list[str]:
 
 @pytest.mark.parametrize("where", [0, 20, 39])
 def test_resuming_after_an_edit_equals_a_full_recompute(tiny: Path, monkeypatch, where):
-    monkeypatch.setattr(text_module, "resume_pays", lambda *args: True)
+    monkeypatch.setattr(text_module, "resume_pays", lambda *args, **kwargs: True)
     lines = _clip()
     extractor = TextFeatureExtractor(tiny)
     extractor.extract(lines)
@@ -673,7 +673,7 @@ def test_resuming_after_an_edit_equals_a_full_recompute(tiny: Path, monkeypatch,
 
 
 def test_a_merge_across_the_edited_line_is_not_reused(tiny: Path, tokenizer, monkeypatch):
-    monkeypatch.setattr(text_module, "resume_pays", lambda *args: True)
+    monkeypatch.setattr(text_module, "resume_pays", lambda *args, **kwargs: True)
     # "hello\n" + "\n" merges into one "\n\n" token that belongs to line 0; filling line 1
     # splits it, so the id of a token *before* the edited line changes.
     lines = ["hello", "", "world"]
@@ -730,10 +730,24 @@ def test_resume_cost_model_prefers_a_fresh_pass_for_early_edits():
     assert not text_module.resume_pays(10_000, 0, dense_per_token=3e10, per_pair=1e6)
 
 
-def test_an_early_edit_runs_the_whole_prompt_when_resuming_does_not_pay(tiny: Path):
+def test_resume_cost_model_with_split_attention_always_resumes():
+    # No masked rectangle: the suffix never costs more than a fresh pass.
+    for reused in (1, 100, 5_000, 9_999):
+        assert text_module.resume_pays(
+            10_000, reused, dense_per_token=1e5, per_pair=1e3, split_attention=True
+        )
+    assert not text_module.resume_pays(
+        10_000, 0, dense_per_token=1e5, per_pair=1e3, split_attention=True
+    )
+
+
+def test_an_early_edit_runs_the_whole_prompt_when_resuming_does_not_pay(tiny: Path, monkeypatch):
+    # A model left on SDPA with its explicit mask (prefix attention not installed).
+    monkeypatch.setattr(text_module.prefix_attention, "install", lambda model: False)
     lines = _clip(60)
     extractor = TextFeatureExtractor(tiny)
     extractor.extract(lines)
+    assert extractor._model.config._attn_implementation == "sdpa"
     run = _tokens_run(extractor)
     early = list(lines)
     early[1] = "A dragon lands on the roof"
@@ -744,6 +758,21 @@ def test_an_early_edit_runs_the_whole_prompt_when_resuming_does_not_pay(tiny: Pa
     n_tokens = len(AutoTokenizer.from_pretrained(tiny)(build_prompt(early)[0])["input_ids"])
     assert run[0] == n_tokens  # fresh causal pass
     assert run[1] < n_tokens // 10  # the last line only
+
+
+def test_with_prefix_attention_an_early_edit_resumes_and_equals_a_full_recompute(tiny: Path):
+    lines = _clip(60)
+    extractor = TextFeatureExtractor(tiny)
+    extractor.extract(lines)
+    assert extractor._model.config._attn_implementation == text_module.prefix_attention.NAME
+    run = _tokens_run(extractor)
+    early = list(lines)
+    early[1] = "A dragon lands on the roof"
+    np.testing.assert_allclose(
+        extractor.extract(early), manual_features(tiny, early), atol=1e-5, rtol=0
+    )
+    n_tokens = len(AutoTokenizer.from_pretrained(tiny)(build_prompt(early)[0])["input_ids"])
+    assert 0 < run[0] < n_tokens  # resumed after the header and line 0
 
 
 @pytest.mark.parametrize("where", [1, 30, 59])

@@ -26,11 +26,14 @@ all, and every window reuses the shared header. Results equal a full recompute t
 tolerance; ``reuse_prefix=False`` turns this off (it holds the key/value cache of the
 last sequence: for a 14B model in float16, about 0.2 MB per token).
 
-Resuming is not always cheaper: queries after a cached prefix need an explicit attention
-mask, and masked attention computes the whole query x key rectangle (about twice the
-per-element cost of the causal kernel, which skips the upper triangle). A cost model from
-the model's size picks the cheaper of resuming and a fresh pass; with a small model and a
-long prompt, attention dominates and only edits in roughly the last quarter resume.
+Resuming costs only the suffix when the model runs on
+:mod:`~vibe_widgets.engine.features.prefix_attention` (installed at load for full-attention
+causal LMs): the suffix attends to the cached prefix without a mask and to itself with the
+causal kernel, merged exactly by log-sum-exp. Otherwise (another attention, an older
+transformers) queries after a cached prefix need an explicit mask, and masked attention
+computes the whole query x key rectangle (about twice the per-element cost of the causal
+kernel); a cost model from the model's size then picks the cheaper of resuming and a fresh
+pass (with a small model and a long prompt only edits in roughly the last quarter resume).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vibe_widgets.engine.features import prefix_attention
 from vibe_widgets.engine.features.transcripts import check_transcripts
 from vibe_widgets.errors import InvalidParameterError, ModelLoadError
 
@@ -315,9 +319,11 @@ class _Reuse:
     ids: np.ndarray | None = None
     cache: Any = None
     hidden: torch.Tensor | None = None
-    # Cost model: multiply-adds per token outside attention, and per query-key pair.
+    # Cost model: multiply-adds per token outside attention, and per query-key pair;
+    # whether the model runs on prefix_attention (no masked rectangle after a prefix).
     dense_per_token: float = 0.0
     attention_per_pair: float = 0.0
+    split_attention: bool = False
     # Windowed mode: pooled rows of each window of the last prompt, by window digest.
     windows: dict[bytes, np.ndarray] = field(default_factory=dict)
 
@@ -330,7 +336,14 @@ def _window_key(window_ids: np.ndarray, owned: np.ndarray) -> bytes:
     return h.digest()
 
 
-def resume_pays(n_tokens: int, n_reused: int, dense_per_token: float, per_pair: float) -> bool:
+def resume_pays(
+    n_tokens: int,
+    n_reused: int,
+    dense_per_token: float,
+    per_pair: float,
+    *,
+    split_attention: bool = False,
+) -> bool:
     """Whether running only the last ``n_tokens - n_reused`` tokens on a cache is cheaper.
 
     Parameters
@@ -343,16 +356,25 @@ def resume_pays(n_tokens: int, n_reused: int, dense_per_token: float, per_pair: 
         Cost of one token outside attention (its projections and MLPs).
     per_pair : float
         Cost of one query-key pair of the causal kernel (all layers and heads).
+    split_attention : bool
+        The model runs on ``prefix_attention``: the suffix pays its ``(n - r) x r``
+        rectangle of prefix keys unmasked and its own causal triangle, never more than a
+        fresh pass.
 
     Returns
     -------
     bool
         True when ``(n - r) * dense + (n - r) * n * pair * masked_cost`` (the suffix,
-        attending to every key through a mask) is below ``n * dense + n**2 / 2 * pair``
+        attending to every key through a mask; with ``split_attention``,
+        ``((n - r) * r + (n - r)**2 / 2) * pair``) is below ``n * dense + n**2 / 2 * pair``
         (a fresh causal pass).
     """
     n, run = float(n_tokens), float(n_tokens - n_reused)
-    resume = run * dense_per_token + run * n * per_pair * _MASKED_ATTENTION_COST
+    if split_attention:
+        attention = (run * (n - run) + run * run / 2) * per_pair
+    else:
+        attention = run * n * per_pair * _MASKED_ATTENTION_COST
+    resume = run * dense_per_token + attention
     fresh = n * dense_per_token + n * n / 2 * per_pair
     return resume < fresh
 
@@ -374,6 +396,12 @@ def _cost_model(model: Any) -> tuple[float, float]:
     layers = int(getattr(config, "num_hidden_layers", 1) or 1)
     # Per pair and layer: one dot product for the score, one weighted sum of values.
     return float(dense), float(2 * heads * head_dim * layers)
+
+
+def _split_attention(model: Any) -> bool:
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else None
+    config = config or model.config
+    return getattr(config, "_attn_implementation", None) == prefix_attention.NAME
 
 
 def _croppable(cache: Any) -> bool:
@@ -602,6 +630,8 @@ class TextFeatureExtractor:
                 raise self._load_error("model", exc) from exc
             model.to(self.device).eval()
             model.requires_grad_(False)
+            # An edit then re-runs only its suffix, without a masked query x key rectangle.
+            prefix_attention.install(model)
             self._model = model
         return self._model
 
@@ -733,6 +763,7 @@ class TextFeatureExtractor:
                 num_last_hidden_states=n,
                 dense_per_token=dense,
                 attention_per_pair=pair,
+                split_attention=_split_attention(model),
             )
         return reuse
 
@@ -755,7 +786,11 @@ class TextFeatureExtractor:
                 # The same sequence, or a prefix of the last one: nothing to run.
                 return reuse.hidden[:start].cpu()
             if start > 0 and not resume_pays(
-                len(ids), start, reuse.dense_per_token, reuse.attention_per_pair
+                len(ids),
+                start,
+                reuse.dense_per_token,
+                reuse.attention_per_pair,
+                split_attention=reuse.split_attention,
             ):
                 start = 0  # a fresh causal pass is cheaper than resuming this far back
             if start > 0:
