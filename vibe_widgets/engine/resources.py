@@ -310,7 +310,7 @@ def estimate_resources(
     Raises
     ------
     InvalidParameterError
-        For a bad ``config`` or ``n_tr``.
+        For a bad ``config``, ``n_tr``, ``low_mem_use`` or ``variant_folder``.
     ModelLoadError
         When an extractor's config can be found neither locally nor in the table of
         published extractors.
@@ -323,6 +323,13 @@ def estimate_resources(
         )
     if isinstance(n_tr, bool) or not isinstance(n_tr, int) or n_tr < 1:
         raise InvalidParameterError(f"n_tr must be a positive int of TRs, got {n_tr!r}.")
+    if not isinstance(low_mem_use, bool):
+        raise InvalidParameterError(f"low_mem_use must be True or False, got {low_mem_use!r}.")
+    if variant_folder is not None and not isinstance(variant_folder, (str, os.PathLike)):
+        raise InvalidParameterError(
+            "variant_folder must be a folder path (str or pathlib.Path) holding the variant's "
+            f"extractor folders, got {type(variant_folder).__name__} ({variant_folder!r})."
+        )
     base = None if variant_folder is None else Path(variant_folder)
     models = (
         _text(config, n_tr, base),

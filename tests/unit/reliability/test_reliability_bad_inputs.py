@@ -87,7 +87,6 @@ IPE, SE, ME, MLE, CE = (
 )
 TRAIT = "traitlets.TraitError leaks from the widget constructor (widget owner)"
 TRAIN = "fit() lets a raw Python error through or accepts the value (engine/training owner)"
-RES = "estimate_resources accepts or crashes on it (engine/resources.py owner)"
 
 ROWS = [
     # -- get_encoding_model: every parameter ---------------------------------------------
@@ -1594,14 +1593,12 @@ ROWS = [
         IPE,
         r"low_mem_use must be True or False, got 'yes'",
         "resources-low_mem_use-str",
-        xfail=RES + ": accepted",
     ),
     _row(
         lambda c: vw.estimate_resources(variant_folder=5),
         IPE,
         r"variant_folder must be a folder path.*got int",
         "resources-variant_folder-int",
-        xfail=RES + ": TypeError",
     ),
     # -- media parameters -------------------------------------------------------------------
     _row(lambda c: media.probe(42), IPE, r"str or pathlib\.Path, got int \(42\)", "probe-int"),
