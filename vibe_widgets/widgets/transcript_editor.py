@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -13,6 +12,11 @@ import traitlets
 
 from vibe_widgets.engine.paths import make_shareable
 from vibe_widgets.engine.timing import DEFAULT_TR, check_tr
+from vibe_widgets.engine.transcript_files import (
+    format_transcripts,
+    read_transcripts,
+    transcript_format,
+)
 from vibe_widgets.errors import InvalidParameterError
 from vibe_widgets.widgets._base import BundledWidget
 
@@ -20,10 +24,6 @@ __all__ = ["TranscriptEditor"]
 
 # Older states kept for undo(); a long editing session must not grow without bound.
 MAX_UNDO = 100
-TSV_HEADER = ["tr_index", "onset", "offset", "text"]
-# TSV cells are one line without tabs: these characters are written as backslash escapes.
-_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_TSV_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 
 
 class _TraitParameterError(InvalidParameterError, traitlets.TraitError):
@@ -64,90 +64,6 @@ def _check_lines(value: Any, n_tr: int | None, what: str = "transcripts") -> lis
             "cannot change: edit lines in place (use '' for a TR without speech)."
         )
     return lines
-
-
-def _tsv_escape(text: str) -> str:
-    return "".join(_TSV_ESCAPES.get(ch, ch) for ch in text)
-
-
-def _tsv_unescape(text: str) -> str:
-    out: list[str] = []
-    chars = iter(text)
-    for ch in chars:
-        if ch == "\\":
-            nxt = next(chars, "")
-            # An unknown escape is kept literally, so hand-written files still load.
-            out.append(_TSV_UNESCAPES.get(nxt, "\\" + nxt))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _format_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".bak":  # a backup left by save(): "edits.json.bak" is JSON
-        suffix = Path(path.stem).suffix.lower()
-    if suffix in (".json", ".tsv"):
-        return suffix[1:]
-    raise InvalidParameterError(
-        f"'{path}' has extension {suffix or '(none)'!r}; transcripts are saved and loaded as "
-        ".json or .tsv."
-    )
-
-
-def _read_file(path: str | os.PathLike) -> tuple[float | None, list[str]]:
-    """The TR (None when the file does not say) and the lines stored in ``path``."""
-    path = Path(path).expanduser()
-    kind = _format_of(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidParameterError(f"cannot read transcripts from '{path}': {error}") from error
-    if kind == "json":
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise InvalidParameterError(f"'{path}' is not valid JSON: {error}") from error
-        if not isinstance(data, dict) or "transcripts" not in data:
-            raise InvalidParameterError(
-                f"'{path}' must hold an object with keys tr, n_tr and transcripts."
-            )
-        lines = _check_lines(data["transcripts"], None, what=f"'{path}' transcripts")
-        n_tr = data.get("n_tr", len(lines))
-        if n_tr != len(lines):
-            raise InvalidParameterError(
-                f"'{path}' says n_tr={n_tr} but holds {len(lines)} transcripts."
-            )
-        tr = data.get("tr")
-        return (check_tr(tr) if tr is not None else None), lines
-    rows = raw.split("\n")
-    # Only "\n" separates rows: str.splitlines would also split on U+2028 etc. inside text.
-    rows = [row[:-1] if row.endswith("\r") else row for row in rows]
-    if rows and rows[-1] == "":
-        rows.pop()
-    if not rows or rows[0].split("\t") != TSV_HEADER:
-        raise InvalidParameterError(
-            f"'{path}' must start with the header line {chr(9).join(TSV_HEADER)!r} (tab-separated)."
-        )
-    lines: list[str] = []
-    tr = None
-    for number, row in enumerate(rows[1:], start=2):
-        cells = row.split("\t")
-        try:
-            if len(cells) != 4:
-                raise ValueError(f"{len(cells)} tab-separated cells instead of 4")
-            index, onset, offset = int(cells[0]), float(cells[1]), float(cells[2])
-        except ValueError as error:
-            raise InvalidParameterError(f"'{path}' line {number}: {error}") from error
-        if index != len(lines):
-            raise InvalidParameterError(
-                f"'{path}' line {number}: tr_index {index}, expected {len(lines)} "
-                "(rows must list TRs 0, 1, 2, ... in order)."
-            )
-        if tr is None:
-            tr = check_tr(round(offset - onset, 9))
-        lines.append(_tsv_unescape(cells[3]))
-    return tr, lines
 
 
 def backup_path(path: str | os.PathLike) -> Path:
@@ -397,17 +313,7 @@ class TranscriptEditor(BundledWidget):
             When the folder cannot be written (the previous file is then left as it was).
         """
         out = Path(path).expanduser()
-        kind = _format_of(out)
-        if kind == "json":
-            payload = {"tr": self.tr, "n_tr": self.n_tr, "transcripts": list(self.transcripts)}
-            text = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
-        else:
-            rows = ["\t".join(TSV_HEADER)]
-            for i, line in enumerate(self.transcripts):
-                # Rounded so 3 * 1.49 prints as 4.47, not 4.470000000000001.
-                onset, offset = round(i * self.tr, 9), round((i + 1) * self.tr, 9)
-                rows.append(f"{i}\t{onset!r}\t{offset!r}\t{_tsv_escape(line)}")
-            text = "\n".join(rows) + "\n"
+        text = format_transcripts(self.transcripts, self.tr, transcript_format(out))
         try:
             _atomic_write(out, text.encode("utf-8"), backup=True)
         except OSError as error:
@@ -438,7 +344,8 @@ class TranscriptEditor(BundledWidget):
             The new editor, or the editor itself.
         """
         try:
-            tr, lines = _read_file(path)
+            read = read_transcripts(path, error=InvalidParameterError)
+            tr, lines = read.tr, read.lines
         except InvalidParameterError as error:
             backup = backup_path(path)
             if Path(path).suffix.lower() != ".bak" and backup.is_file():

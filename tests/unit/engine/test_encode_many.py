@@ -222,10 +222,10 @@ def test_transcript_files_read_back_what_the_editor_saves(tmp_path):
     for suffix in ("json", "tsv"):
         assert read_transcript_file(editor.save(tmp_path / f"t.{suffix}")) == lines
     (tmp_path / "t.txt").write_text("hello")
-    with pytest.raises(StimulusError, match=r"transcript files are \.json or \.tsv"):
+    with pytest.raises(StimulusError, match=r"transcripts are saved and loaded as \.json or \.tsv"):
         read_transcript_file(tmp_path / "t.txt")
     (tmp_path / "bad.tsv").write_text("index\ttext\n0\thello\n")
-    with pytest.raises(StimulusError, match="must start with the tab-separated header"):
+    with pytest.raises(StimulusError, match=r"must start with the header line .*tab-separated"):
         read_transcript_file(tmp_path / "bad.tsv")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vibe_widgets.engine.features.transcripts import check_transcripts
+from vibe_widgets.engine.transcript_files import TRANSCRIPT_SUFFIXES, read_transcript_file
 from vibe_widgets.errors import InvalidParameterError, StimulusError
 
 __all__ = [
@@ -22,10 +22,6 @@ __all__ = [
 ]
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
-# The two formats TranscriptEditor.save writes; beside a movie they share its stem.
-TRANSCRIPT_SUFFIXES = (".json", ".tsv")
-_TSV_HEADER = ["tr_index", "onset", "offset", "text"]
-_TSV_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 # Item names become output file names: keep them to one portable path component.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
@@ -54,82 +50,6 @@ class EncodeItem:
     transcripts: tuple[str, ...] | None
     transcript_path: Path | None = None
     problem: str | None = None
-
-
-def _unescape(text: str) -> str:
-    out: list[str] = []
-    chars = iter(text)
-    for ch in chars:
-        if ch == "\\":
-            nxt = next(chars, "")
-            out.append(_TSV_UNESCAPES.get(nxt, "\\" + nxt))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def read_transcript_file(path: str | os.PathLike[str]) -> list[str]:
-    """Per-TR transcripts from a file in the format `TranscriptEditor.save` writes.
-
-    Parameters
-    ----------
-    path : path-like
-        ``.json`` holding ``{"tr", "n_tr", "transcripts": [str, ...]}``, or ``.tsv`` with
-        the header ``tr_index onset offset text`` and ``\\t``, ``\\n``, ``\\\\`` escapes.
-
-    Returns
-    -------
-    list of str
-        One string per TR, in order.
-
-    Raises
-    ------
-    StimulusError
-        When the file cannot be read or is not in either format.
-    """
-    path = Path(path).expanduser()
-    suffix = path.suffix.lower()
-    if suffix not in TRANSCRIPT_SUFFIXES:
-        raise StimulusError(
-            f"'{path}' has extension {suffix or '(none)'!r}; transcript files are .json or .tsv "
-            "(as TranscriptEditor.save writes them)."
-        )
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise StimulusError(f"Cannot read transcripts from '{path}': {error}") from error
-    if suffix == ".json":
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise StimulusError(f"'{path}' is not valid JSON: {error}") from error
-        if not isinstance(data, dict) or "transcripts" not in data:
-            raise StimulusError(
-                f"'{path}' must hold an object with a 'transcripts' list (and tr, n_tr), as "
-                "TranscriptEditor.save writes."
-            )
-        lines = check_transcripts(data["transcripts"], name=f"'{path}' transcripts")
-        if data.get("n_tr", len(lines)) != len(lines):
-            raise StimulusError(f"'{path}' says n_tr={data['n_tr']} but holds {len(lines)} lines.")
-        return lines
-    # Only "\n" separates rows: str.splitlines would also split on U+2028 inside text.
-    rows = [row.removesuffix("\r") for row in raw.split("\n")]
-    if rows and rows[-1] == "":
-        rows.pop()
-    if not rows or rows[0].split("\t") != _TSV_HEADER:
-        raise StimulusError(
-            f"'{path}' must start with the tab-separated header {chr(9).join(_TSV_HEADER)!r}."
-        )
-    lines = []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = row.split("\t")
-        if len(cells) != 4 or cells[0] != str(len(lines)):
-            raise StimulusError(
-                f"'{path}' line {number}: expected 4 tab-separated cells starting with "
-                f"tr_index {len(lines)}, got {row[:60]!r}."
-            )
-        lines.append(_unescape(cells[3]))
-    return lines
 
 
 def _transcript_beside(video: Path) -> tuple[Path | None, str | None]:
