@@ -84,6 +84,17 @@ def _bool(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def _feature_cache(value: Any) -> FeatureCache | bool | None:
+    """``feature_cache`` checked where it is given, not at the first extraction."""
+    if value is None or isinstance(value, (bool, FeatureCache)):
+        return value
+    raise InvalidParameterError(
+        f"feature_cache must be a FeatureCache, None (the default cache) or False (no "
+        f"caching), got {type(value).__name__} {value!r}; for a folder, pass "
+        "feature_cache=FeatureCache(folder) (from vibe_widgets.engine.features.cache)."
+    )
+
+
 class EncodingModel:
     """A loaded VIBE variant with its subject, output selection and device.
 
@@ -158,7 +169,7 @@ class EncodingModel:
             self.config,
             device=self.device,
             low_mem_use=self.low_mem_use,
-            cache=feature_cache,
+            cache=_feature_cache(feature_cache),
             base_dir=None if variant is None else variant.config_path.parent,
             trust_remote_code=_bool("trust_remote_code", trust_remote_code),
             missing_audio=missing_audio,
@@ -527,6 +538,7 @@ def get_encoding_model(
     resolve_device(device)
     _bool("low_mem_use", low_mem_use)
     _bool("allow_untrained", allow_untrained)
+    _feature_cache(feature_cache)
     if config is not None and not isinstance(config, VIBEConfig):
         raise InvalidParameterError(f"config must be a VIBEConfig, got {type(config).__name__}.")
 

@@ -247,13 +247,16 @@ ROWS = [
         "gem-missing_audio",
     ),
     _row(
-        lambda c: vw.get_encoding_model(MID, model_variant="demo", feature_cache="x").encode(
-            c.clip.transcripts, c.clip.video_path, show_progress=False
-        ),
+        lambda c: vw.get_encoding_model(MID, model_variant="demo", feature_cache="x"),
         IPE,
-        r"feature_cache",
+        r"feature_cache must be a FeatureCache.*got str 'x'.*feature_cache=FeatureCache\(folder\)",
         "gem-feature_cache-str",
-        xfail="feature_cache='x' is accepted and fails later with AttributeError (pipeline.py)",
+    ),
+    _row(
+        lambda c: vw.get_encoding_model(MID, model_variant="demo", feature_cache=0),
+        IPE,
+        r"feature_cache must be a FeatureCache, None .* or False .*got int 0",
+        "gem-feature_cache-int",
     ),
     _row(
         lambda c: vw.get_encoding_model(MID, model_variant="ShreyDixit/VIBE-Not-Cached"),
