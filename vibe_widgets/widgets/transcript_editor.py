@@ -18,30 +18,12 @@ from vibe_widgets.engine.transcript_files import (
     transcript_format,
 )
 from vibe_widgets.errors import InvalidParameterError
-from vibe_widgets.widgets._base import BundledWidget
+from vibe_widgets.widgets._base import BundledWidget, as_trait_error
 
 __all__ = ["TranscriptEditor"]
 
 # Older states kept for undo(); a long editing session must not grow without bound.
 MAX_UNDO = 100
-
-
-class _TraitParameterError(InvalidParameterError, traitlets.TraitError):
-    """An InvalidParameterError that traitlets also recognises as a TraitError.
-
-    ipywidgets applies a front-end message inside ``hold_trait_notifications``, which
-    rolls the new values back only on TraitError: any other error would leave the
-    rejected value in place.
-    """
-
-    def __reduce__(self):
-        # Pickled (e.g. across processes) as the public class.
-        return (InvalidParameterError, self.args)
-
-
-# Tracebacks show it as the public error users catch.
-_TraitParameterError.__module__ = InvalidParameterError.__module__
-_TraitParameterError.__name__ = _TraitParameterError.__qualname__ = "InvalidParameterError"
 
 
 def _check_lines(value: Any, n_tr: int | None, what: str = "transcripts") -> list[str]:
@@ -104,22 +86,6 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _as_trait_error(validator):
-    """Re-raise a validator's InvalidParameterError as a _TraitParameterError."""
-
-    def wrapped(self, proposal):
-        try:
-            return validator(self, proposal)
-        except InvalidParameterError as error:
-            if isinstance(error, traitlets.TraitError):
-                raise
-            raise _TraitParameterError(str(error)) from None
-
-    wrapped.__name__ = validator.__name__
-    wrapped.__doc__ = validator.__doc__
-    return wrapped
 
 
 class _HybridMethod:
@@ -218,12 +184,12 @@ class TranscriptEditor(BundledWidget):
         return bool(self._history)
 
     @traitlets.validate("transcripts")
-    @_as_trait_error
+    @as_trait_error
     def _valid_transcripts(self, proposal: traitlets.Bunch) -> list[str]:
         return _check_lines(proposal["value"], self.n_tr)
 
     @traitlets.validate("n_tr")
-    @_as_trait_error
+    @as_trait_error
     def _valid_n_tr(self, proposal: traitlets.Bunch) -> int:
         if getattr(self, "_ready", False) and proposal["value"] != len(self.transcripts):
             raise InvalidParameterError(
@@ -233,12 +199,12 @@ class TranscriptEditor(BundledWidget):
         return proposal["value"]
 
     @traitlets.validate("tr")
-    @_as_trait_error
+    @as_trait_error
     def _valid_tr(self, proposal: traitlets.Bunch) -> float:
         return check_tr(proposal["value"])
 
     @traitlets.validate("cursor")
-    @_as_trait_error
+    @as_trait_error
     def _valid_cursor(self, proposal: traitlets.Bunch) -> int:
         value = proposal["value"]
         if not 0 <= value < max(self.n_tr, 1):

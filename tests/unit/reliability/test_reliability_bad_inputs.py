@@ -85,7 +85,6 @@ IPE, SE, ME, MLE, CE = (
     vw.ModelLoadError,
     vw.CacheError,
 )
-TRAIT = "traitlets.TraitError leaks from the widget constructor (widget owner)"
 TRAIN = "fit() lets a raw Python error through or accepts the value (engine/training owner)"
 
 ROWS = [
@@ -775,23 +774,20 @@ ROWS = [
     _row(
         lambda c: vw.TranscriptEditor(["a"], cursor="0"),
         IPE,
-        r"cursor",
+        r"TranscriptEditor: cursor must be an int, got str '0'\. Pass an int as cursor=",
         "editor-cursor-str",
-        xfail=TRAIT,
     ),
     _row(
         lambda c: vw.TranscriptEditor(["a"], link_id=3),
         IPE,
-        r"link_id",
+        r"link_id must be a unicode string, got int 3\. Pass a unicode string as link_id=",
         "editor-link_id-int",
-        xfail=TRAIT,
     ),
     _row(
         lambda c: vw.TranscriptEditor(["a"], read_only="no"),
         IPE,
-        r"read_only",
+        r"read_only must be a boolean, got str 'no'\. Pass a boolean as read_only=",
         "editor-read_only-str",
-        xfail=TRAIT,
     ),
     _row(
         lambda c: vw.TranscriptEditor(["a"]).save(c.tmp / "t.txt"),
@@ -842,6 +838,19 @@ ROWS = [
         "editor-load-not-utf8",
     ),
     # -- widgets --------------------------------------------------------------------------
+    # Wrong types in any widget constructor (traitlets' checks) name the argument and fix.
+    _row(
+        lambda c: vw.VideoPlayer(c.clip.video_path, link_id=3),
+        IPE,
+        r"VideoPlayer: link_id must be a unicode string, got int 3\. Pass a unicode string",
+        "player-link_id-int",
+    ),
+    _row(
+        lambda c: vw.GlassBrain(np.zeros((3, 1000), np.float32), link_id=["a"]),
+        IPE,
+        r"GlassBrain: link_id must be a unicode string, got list \['a'\]\. Pass",
+        "glass-link_id-list",
+    ),
     _row(
         lambda c: vw.GlassBrain(None),
         IPE,
@@ -911,9 +920,8 @@ ROWS = [
     _row(
         lambda c: vw.NetworkTimecourse(np.zeros((3, 1000)), title=None),
         IPE,
-        r"title",
+        r"NetworkTimecourse: title must be a unicode string, got NoneType None\. Pass",
         "timecourse-title-None",
-        xfail=TRAIT,
     ),
     _row(
         lambda c: vw.VideoPlayer(None),
