@@ -1,12 +1,14 @@
-"""Benchmark: encode_many on N clips, sequential vs Ray with 2 workers, demo variant.
+"""Benchmark: encode_many on N clips, sequential vs Ray with 1 and 2 workers, demo variant.
 
 Every mode starts from a cold feature cache and loads its own models, as a batch job
 does. The baseline is a plain loop of `encode` over the clips in this process; the table
-gives each mode's wall time, its ratio to the baseline, seconds per movie-minute, and the
-extraction time per movie-minute per modality (worker time). The Ray cluster (2 CPUs) is
-started before its row and its start-up time is printed apart: a batch job pays it once.
-On this 2-core machine, shared with other work, 2 workers can at best halve the time and
-the demo models are tiny, so worker start-up weighs heavily on short runs.
+gives each mode's wall time, the part of it spent starting Ray workers (process, imports,
+model load), its ratio to the baseline with and without that start-up, seconds per
+movie-minute, and the extraction time per movie-minute per modality (worker time). The
+Ray cluster (2 CPUs) is started before its rows and its start-up time is printed apart: a
+batch job pays it once. On this 2-core machine, shared with other work, 2 workers can at
+best halve the time, and the demo models are tiny, so worker start-up weighs heavily on
+short runs; the 1-worker row shows what Ray itself costs over the local backend.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from _common import table
 from synthetic import write_video
 
 TR = 1.49
+HEADER = ["mode", "wall s", "start-up s", "x baseline", "x w/o start-up", "s/movie-min"]
+HEADER += ["audio", "text", "video"]
 
 
 def _clips(folder: Path, n: int, seconds: float) -> float:
@@ -47,6 +51,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-encode-many-"))
     # Everything (demo variant, features) in a throw-away cache: never the user's.
     os.environ["VIBE_WIDGETS_CACHE"] = str(work / "cache")
+    import torch
+
     import vibe_widgets as vw
     from vibe_widgets.engine.features.cache import FeatureCache
     from vibe_widgets.engine.scale import encode_many, read_transcript_file
@@ -61,8 +67,10 @@ def main() -> None:
     def row(name: str, wall: float, result=None) -> None:
         per_minute = wall / (movie_seconds / 60)
         modal = result.modality_seconds_per_movie_minute if result is not None else {}
+        startup = result.startup_seconds if result is not None else 0.0
+        base = rows[0][1] if rows else wall
         rows.append(
-            [name, wall, wall / rows[0][1] if rows else 1.0, per_minute]
+            [name, wall, startup, wall / base, (wall - startup) / base, per_minute]
             + [modal.get(m, float("nan")) for m in ("audio", "text", "video")]
         )
 
@@ -73,7 +81,22 @@ def main() -> None:
     for video in sorted(clips.glob("*.mp4")):
         lines = read_transcript_file(video.with_suffix(".json"))
         vw.encode(model, lines, video, show_progress=False)
-    row("loop of encode (baseline)", time.perf_counter() - started)
+    row(f"loop of encode, {torch.get_num_threads()} torch threads (baseline)",
+        time.perf_counter() - started)  # fmt: skip
+
+    # The same loop with one torch thread: what intra-op threads cost or bring on these
+    # cores (each Ray worker gets the cluster's CPUs / workers threads, here 1 with 2).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    started = time.perf_counter()
+    model = vw.get_encoding_model(
+        vw.MODEL_ID, subject=1, model_variant="demo", feature_cache=FeatureCache(work / "f0b")
+    )
+    for video in sorted(clips.glob("*.mp4")):
+        lines = read_transcript_file(video.with_suffix(".json"))
+        vw.encode(model, lines, video, show_progress=False)
+    row("loop of encode, 1 torch thread", time.perf_counter() - started)
+    torch.set_num_threads(threads)
 
     started = time.perf_counter()
     local = encode_many(spec, clips, work / "out-local", cache_dir=work / "f1", show_progress=False)
@@ -92,19 +115,20 @@ def main() -> None:
         started = time.perf_counter()
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         ray_start = time.perf_counter() - started
-        started = time.perf_counter()
-        distributed = encode_many(
-            spec, clips, work / "out-ray", backend="ray", cache_dir=work / "f2",
-            num_workers=2, show_progress=False,
-        )  # fmt: skip
-        row("encode_many ray, 2 workers", time.perf_counter() - started, distributed)
-        assert len(distributed.done) == n, distributed
+        for workers in (1, 2):
+            started = time.perf_counter()
+            distributed = encode_many(
+                spec, clips, work / f"out-ray{workers}", backend="ray",
+                cache_dir=work / f"f-ray{workers}", num_workers=workers, show_progress=False,
+            )  # fmt: skip
+            row(f"encode_many ray, {workers} worker(s)", time.perf_counter() - started, distributed)
+            assert len(distributed.done) == n, distributed
         ray.shutdown()
 
     table(
         f"encode_many, demo variant: {n} clips x {seconds:.0f} s "
         f"({movie_seconds / 60:.1f} movie-minutes), cold feature cache, CPU",
-        ["mode", "wall s", "x baseline", "s/movie-min", "audio", "text", "video"],
+        HEADER,
         rows,
     )
     print("(audio/text/video: extraction seconds per movie-minute, summed over workers)")
