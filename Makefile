@@ -32,6 +32,7 @@ test: $(STAMPS)/python $(BUNDLE) chromium
 	$(PY) -m pytest tests/browser
 	$(PY) bench/bench_model_forward.py --quick
 	$(PY) bench/bench_extraction.py --quick
+	$(PY) bench/bench_reencode.py --quick
 	$(PY) bench/bench_widgets.py --quick
 	$(PY) bench/bench_figures.py --quick
 	$(PY) bench/bench_lab.py --quick
