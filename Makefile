@@ -23,6 +23,8 @@ demo: $(STAMPS)/python $(BUNDLE)
 test: $(STAMPS)/python $(BUNDLE) chromium
 	$(PY) -m ruff check .
 	$(PY) -m pytest tests/unit
+	# encode_many on a local Ray cluster with 2 CPU workers (the ray extra is installed above).
+	$(PY) -m pytest tests/scale
 	npx vitest run
 	# A fresh cache per notebook: each prints which features came from the cache, and
 	# a tutorial must not depend on which ran before it.
@@ -45,7 +47,7 @@ $(STAMPS)/python: pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,ray]"
 	touch $@
 
 $(STAMPS)/npm: package.json package-lock.json
