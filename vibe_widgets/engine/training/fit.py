@@ -85,6 +85,45 @@ class FitSettings:
         object.__setattr__(self, "seeds", tuple(int(s) for s in seeds))
 
 
+def _check_fit_options(
+    out_dir: Any,
+    standardize: Any,
+    show_progress: Any,
+    resume: Any,
+    callback: Any,
+    model_card: Any,
+) -> None:
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise InvalidParameterError(
+            f"out_dir must be a folder path (str or pathlib.Path) for the fitted variant, "
+            f"got {type(out_dir).__name__} ({out_dir!r})."
+        )
+    out = Path(out_dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise InvalidParameterError(
+            f"out_dir '{out}' is a file; fit writes a variant folder (config.json + "
+            "model.safetensors) there. Give a new or existing folder path."
+        )
+    for name, value in (("show_progress", show_progress), ("resume", resume)):
+        if not isinstance(value, bool):
+            raise InvalidParameterError(f"{name} must be True or False, got {value!r}.")
+    if standardize is not None and not isinstance(standardize, bool):
+        raise InvalidParameterError(
+            f"standardize must be True, False or None, got {standardize!r} "
+            "(None: standardise when training from scratch, not when fine-tuning)."
+        )
+    if callback is not None and not callable(callback):
+        raise InvalidParameterError(
+            "callback must be a function taking one dict of epoch metrics, or None; "
+            f"got {type(callback).__name__} ({callback!r})."
+        )
+    if model_card is not None and not isinstance(model_card, str):
+        raise InvalidParameterError(
+            "model_card must be the text (str) of the variant's README.md, or None; "
+            f"got {type(model_card).__name__}."
+        )
+
+
 def _check_int(name: str, value: Any, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InvalidParameterError(f"{name} must be an int >= {minimum}, got {value!r}.")
@@ -574,6 +613,8 @@ def fit(
     and resumed call; on CUDA some kernels are not bitwise deterministic.
     """
     started = time.perf_counter()
+    # Checked before any training, so a typo never costs an epoch or a finished fit.
+    _check_fit_options(out_dir, standardize, show_progress, resume, callback, model_card)
     settings = FitSettings(
         max_epochs=max_epochs,
         patience=patience,
