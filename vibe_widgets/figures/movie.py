@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from vibe_widgets.engine.media import _upright_rgb, probe
 from vibe_widgets.engine.timing import DEFAULT_TR, check_tr, count_trs
@@ -254,6 +255,8 @@ def _mux(
         total = round(info.duration * info.fps) or None
         progress = tqdm(total=total, desc="movie + brain", unit="frame", disable=not show_progress)
         streams = [vin] if ain is None else [vin, ain]
+        # One scaler context for the whole movie (a new one per frame costs more than the resize).
+        reformatter = VideoReformatter()
         try:
             for packet in src.demux(*streams):
                 for frame in packet.decode():
@@ -265,7 +268,8 @@ def _mux(
                         if pts <= last_pts:  # duplicate timestamp: keep the first frame
                             continue
                         last_pts = pts
-                        rgb = compose(_upright_rgb(frame, movie_h, movie_w), frame.time - t0)
+                        picture = _upright_rgb(frame, movie_h, movie_w, reformatter)
+                        rgb = compose(picture, frame.time - t0)
                         video = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                         video.pts, video.time_base = pts, _VIDEO_TB
                         dst.mux(vout.encode(video))
