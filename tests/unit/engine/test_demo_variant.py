@@ -61,6 +61,7 @@ def test_fitted_demo_tracks_the_simulated_drives_of_the_held_out_sample_clip(fol
     sim = simulate_responses(clip.video_path, clip.transcripts, seed=10_000)
     score = evaluate(model, feats.features, sim.fmri)
     driven = parcel_weights().sum(axis=0) > 0
-    assert np.nanmean(score.r[driven]) > 0.15  # 0.225 when fitted; noise ceiling ~0.67
-    assert score.network_means["SomMot"] > 0.3  # the audio envelope drive transfers best
+    assert np.nanmean(score.r[driven]) > 0.25  # 0.342 when fitted; noise ceiling ~0.67
+    assert score.network_means["SomMot"] > 0.35  # the audio envelope drive transfers best
     assert abs(np.nanmean(score.r[~driven])) < 0.1  # pure-noise parcels stay unpredictable
+

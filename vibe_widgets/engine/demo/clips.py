@@ -1,8 +1,11 @@
 """Synthetic training movies for the demo fit: scenes, cuts, motion, sounds and speech on a TR grid.
 
-Each clip varies the three drives of `simulate` independently: scenes of shapes moving at
-a per-scene speed (some still) with hard cuts between them, sound segments (silence, noise,
-tones) of random loudness, and TRs with 2-5 words whose audio is a syllable-rate buzz.
+Each clip varies the three drives of `simulate` independently. The pictures are in the
+style of the bundled sample clip: drawn scenes (a sky gradient, from night-dark to
+daylight, a horizon and still blocks) with small objects drifting or blinking at a
+per-scene pace (some scenes still), hard cuts between scenes, and the TR's caption and a
+running clock as an overlay. Sound: segments of silence, noise or tones of random
+loudness, and TRs with 2-5 words whose audio is a syllable-rate buzz.
 Written with PyAV; the same seed always gives the same clip.
 """
 
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 __all__ = ["write_training_clip"]
 
@@ -82,38 +86,83 @@ _RATE = 22_050
 
 
 def _scenes(n_frames: int, rng: np.random.Generator, tr: float) -> list[tuple[int, int]]:
-    """Scene spans in frames: 2-8 TRs long, hard cuts at TR-independent times."""
+    """Scene spans in frames: 3-10 TRs long, hard cuts at TR-independent times."""
     spans, start = [], 0
     while start < n_frames:
-        length = int(rng.uniform(2, 8) * tr * _FPS)
+        length = int(rng.uniform(3, 10) * tr * _FPS)
         spans.append((start, min(n_frames, start + length)))
         start += length
     return spans
 
 
-def _render(n_frames: int, rng: np.random.Generator, tr: float) -> np.ndarray:
+def _backdrop(rng: np.random.Generator) -> Image.Image:
+    """A still scene: a sky gradient from night-dark to daylight, a horizon band, blocks."""
     height, width = _SIZE
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    brightness = rng.uniform(0.1, 1.0)  # dark scenes next to bright ones: cuts of every size
+    top, bottom = rng.uniform(0, 255, 3) * brightness, rng.uniform(0, 255, 3) * brightness
+    t = np.linspace(0.0, 1.0, height)[:, None, None]
+    sky = np.broadcast_to((1 - t) * top + t * bottom, (height, width, 3)).astype(np.uint8)
+    image = Image.fromarray(sky.copy())
+    draw = ImageDraw.Draw(image)
+    horizon = int(rng.uniform(0.5, 0.85) * height)
+    ground = tuple(int(c) for c in rng.uniform(0, 255, 3) * brightness)
+    draw.rectangle([0, horizon, width, height], fill=ground)
+    for _ in range(int(rng.integers(0, 8))):  # trees, houses, rocks
+        x, w, h = rng.uniform(0, width), rng.uniform(4, 25), rng.uniform(5, 40)
+        fill = tuple(int(c) for c in rng.uniform(0, 255, 3) * brightness)
+        draw.rectangle([x, horizon - h, x + w, horizon + 2], fill=fill)
+    return image
+
+
+def _scene_movers(rng: np.random.Generator) -> list[tuple]:
+    """Small objects of one scene: position, velocity (px/frame), size, colour, blink period.
+
+    Mostly slow, a few fast scenes, some with nothing moving: per-scene motion levels that
+    differ as much as the sample clip's beach, forest, city and sunrise do.
+    """
+    height, width = _SIZE
+    speed = rng.choice([0.0, 0.1, 0.3, 0.6, 1.0, 2.0]) * rng.uniform(0.5, 1.5)
+    movers = []
+    for _ in range(int(rng.integers(1, 12))):
+        angle = rng.uniform(0, 2 * np.pi)
+        velocity = speed * rng.uniform(0.3, 1.5) * np.array([np.cos(angle), 0.3 * np.sin(angle)])
+        size = rng.uniform(1.5, 10) * np.array([1.0, rng.uniform(0.4, 2.0)])
+        colour = tuple(int(c) for c in rng.uniform(0, 255, 3))
+        blink = float(rng.choice([0.0, 0.0, 0.0, rng.uniform(0.5, 4.0)]))  # seconds
+        position = rng.uniform([0, 0], [width, height])
+        movers.append((position, velocity, size, colour, blink, rng.uniform(0, 1)))
+    return movers
+
+
+def _render(
+    n_frames: int, rng: np.random.Generator, tr: float, transcripts: list[str]
+) -> np.ndarray:
+    """Frames in the style of the sample clip: drawn scenes, small movers, cuts, captions."""
+    height, width = _SIZE
+    font = ImageFont.load_default(size=7)
     video = np.empty((n_frames, height, width, 3), dtype=np.uint8)
     for start, stop in _scenes(n_frames, rng, tr):
-        top, bottom = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
-        background = top + (bottom - top) * (y / height)[..., None]
-        speed = rng.choice([0.0, 0.0, 0.5, 1.5, 4.0]) * rng.uniform(0.5, 1.5)
-        n_shapes = int(rng.integers(2, 7))
-        centres = rng.uniform([0, 0], [width, height], (n_shapes, 2))
-        angles = rng.uniform(0, 2 * np.pi, n_shapes)
-        velocity = speed * np.stack([np.cos(angles), np.sin(angles)], axis=1)
-        radii = rng.uniform(6, 22, n_shapes)
-        colours = rng.uniform(0, 255, (n_shapes, 3))
+        backdrop, movers = _backdrop(rng), _scene_movers(rng)
         for f in range(start, stop):
-            frame = background.copy()
-            pos = centres + velocity * (f - start)
-            pos[:, 0] %= width
-            pos[:, 1] %= height
-            for (cx, cy), r, colour in zip(pos, radii, colours, strict=True):
-                inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r
-                frame[inside] = colour
-            video[f] = frame.astype(np.uint8)
+            image = backdrop.copy()
+            draw = ImageDraw.Draw(image)
+            seconds = f / _FPS
+            for position, velocity, size, colour, blink, phase in movers:
+                if blink and (seconds / blink + phase) % 1.0 < 0.3:
+                    continue  # off for 30 % of its period: windows, fireflies, eyes
+                x, y = position + velocity * (f - start)
+                x, y = x % width, y % height
+                draw.ellipse([x - size[0], y - size[1], x + size[0], y + size[1]], fill=colour)
+            # The caption and a running clock, drawn like the sample clip's overlay.
+            index = min(int(seconds // tr), len(transcripts) - 1)
+            clock = f"TR {index} {seconds:4.1f} s"
+            draw.rectangle([1, 1, 4 + draw.textlength(clock, font=font), 9], fill=(0, 0, 0))
+            draw.text((2, 1), clock, font=font, fill=(255, 255, 255))
+            caption = transcripts[index] or "(silence)"
+            right = 4 + draw.textlength(caption, font=font)
+            draw.rectangle([1, height - 10, right, height - 1], fill=(0, 0, 0))
+            draw.text((2, height - 10), caption, font=font, fill=(255, 255, 255))
+            video[f] = np.asarray(image, dtype=np.uint8)
     return video
 
 
@@ -176,7 +225,7 @@ def write_training_clip(
         for _ in range(n_tr)
     ]
     n_frames = int(duration * _FPS)
-    video = _render(n_frames, rng, tr)
+    video = _render(n_frames, rng, tr, transcripts)
     audio = _soundtrack(int(n_frames / _FPS * _RATE), transcripts, rng, tr)
     with av.open(str(Path(path)), "w", format="mp4") as out:
         v = out.add_stream("libx264", rate=_FPS)
