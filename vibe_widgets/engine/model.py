@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,9 +12,19 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 from x_transformers import Encoder
+from x_transformers.x_transformers import AttentionLayers
 
 from vibe_widgets.engine.config import MODALITIES, VIBEConfig
 from vibe_widgets.errors import ModelLoadError
+
+# x-transformers logs a timestamped training tip ("rotary embedding dimension should be
+# at least 32") whenever a small variant such as the demo is built; this is inference, and
+# the line lands in every notebook output. Only versions that know the switch get it.
+_QUIET = (
+    {"verbose": False}
+    if "verbose" in inspect.signature(AttentionLayers.__init__).parameters
+    else {}
+)
 
 __all__ = [
     "PICKLE_SUFFIXES",
@@ -125,6 +136,7 @@ class VIBEModel(nn.Module):
             attn_dim_head=head_dim,
             use_scalenorm=True,
             attn_flash=False,
+            **_QUIET,
         )
         self.output_head = nn.Linear(fused, config.num_rois, bias=False)
         # Unused by the forward pass; kept because the published checkpoints contain it.
