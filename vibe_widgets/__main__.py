@@ -1,4 +1,4 @@
-"""Command line: ``demo`` writes the offline demo page; ``encode-many`` encodes a batch."""
+"""Command line: ``demo`` writes the offline demo pages; ``encode-many`` encodes a batch."""
 
 from __future__ import annotations
 
@@ -44,7 +44,13 @@ def _demo(out: Path) -> int:
         + (" (from cache)" if player.proxy.transcode_seconds == 0 else "")
     )
     print(f"offline page: {page.resolve()} ({page.stat().st_size / 1e6:.1f} MB)")
-    print(f"open it with: file://{page.resolve()}")
+
+    # The whole product on one page: movie, transcript, glass brain and timecourses linked.
+    explorer = vw.Explorer(model, clip.video_path, clip.transcripts, show_progress=False)
+    explorer_page = explorer.to_html(out / "explorer.html", title="vibe-widgets demo: Explorer")
+    print(f"explorer    : {explorer_page.resolve()} ({explorer_page.stat().st_size / 1e6:.1f} MB)")
+    print(f"open it with: file://{explorer_page.resolve()}")
+    print("tutorials   : .venv/bin/jupyter lab notebooks/01_quickstart.ipynb")
     return 0
 
 
