@@ -174,7 +174,12 @@ def write_demo_variant(folder: str | os.PathLike, *, fitted: bool = True) -> Pat
     build_tiny_text_extractor(folder / "text_extractor", seed=_SEED, hidden_size=64)
     build_tiny_audio_extractor(folder / "audio_extractor", seed=_SEED + 1, hidden_size=32)
     build_tiny_video_extractor(
-        folder / "video_extractor", seed=_SEED + 2, hidden_size=32, crop_size=32, frames_per_clip=16
+        folder / "video_extractor",
+        seed=_SEED + 2,
+        hidden_size=32,
+        crop_size=32,
+        frames_per_clip=16,
+        motion_filters=True,
     )
     shipped = _fitted_files() if fitted else None
     block = {"kind": "demo", "version": _DEMO_VERSION, "seed": _SEED}

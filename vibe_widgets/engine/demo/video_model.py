@@ -21,6 +21,7 @@ def build_tiny_video_extractor(
     crop_size: int = 32,
     frames_per_clip: int = 16,
     patch_size: int = 8,
+    motion_filters: bool = False,
 ) -> Path:
     """Write a small ``VJEPA2Model`` with seeded random weights, loadable offline.
 
@@ -45,6 +46,11 @@ def build_tiny_video_extractor(
         Frames per chunk; even (two frames per temporal token).
     patch_size : int
         Spatial patch side: ``crop_size // patch_size`` tokens per row.
+    motion_filters : bool
+        Turn half of the tubelet filters into temporal-difference filters (the second
+        frame's weights are minus the first's, times 3). A V-JEPA 2 trained on video
+        responds to motion; random filters barely do, so without this the tokens say
+        little about how much the picture changed. Still seeded and deterministic.
 
     Returns
     -------
@@ -81,6 +87,13 @@ def build_tiny_video_extractor(
     )
     torch.manual_seed(seed)
     model = VJEPA2Model(config).eval()
+    if motion_filters:
+        with torch.no_grad():
+            # (hidden, 3, tubelet=2, patch, patch): channel c sees frame 2 minus frame 1.
+            weight = model.encoder.embeddings.patch_embeddings.proj.weight
+            half = weight.shape[0] // 2
+            weight[:half, :, 1] = -weight[:half, :, 0]
+            weight[:half] *= 3.0
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
