@@ -528,3 +528,40 @@ def test_extract_uses_the_filter_bank_and_matches_the_processor_path(
     extractor._fbank = None  # the feature extractor itself, one clip at a time
     slow = extractor.extract(movie_audio, 20, TR)
     np.testing.assert_allclose(fast, slow, atol=1e-5, rtol=0)
+
+
+# -- on CUDA -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_tf32():
+    """float32 on CUDA in full precision for the test: TF32 rounds matmul and cuDNN
+    convolution inputs to 10 mantissa bits (~1e-3 relative); without it the GPU differs from
+    the CPU by summation order only. (Plain save/restore: pytest's monkeypatch cannot undo
+    torch's computed backend attributes.)"""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.usefixtures("no_tf32")
+def test_cuda_demo_extractor_gives_the_cpu_features(
+    tmp_path: Path, signal: np.ndarray
+):
+    from vibe_widgets.engine.demo.variant import write_demo_variant
+
+    # TF32 off (no_tf32; cuDNN would use it for the patch convolution): float32 on CUDA
+    # differs from the CPU by summation order only, ~1e-6 against features of size ~1.
+    folder = write_demo_variant(tmp_path / "demo", fitted=False) / "audio_extractor"
+    n_tr = 9
+    on_cpu = AudioFeatureExtractor(folder).extract(signal, n_tr, TR)
+    extractor = AudioFeatureExtractor(folder, device="cuda", batch_size=4)
+    on_gpu = extractor.extract(signal, n_tr, TR)
+    assert next(extractor._model.parameters()).device.type == "cuda"
+    assert on_gpu.dtype == np.float32
+    assert on_gpu.shape == on_cpu.shape
+    scale = np.abs(on_cpu).max()
+    assert np.abs(np.diff(on_cpu, axis=0)).max() > 1e-2 * scale  # TRs really differ
+    np.testing.assert_allclose(on_gpu, on_cpu, atol=1e-4 * scale, rtol=0)

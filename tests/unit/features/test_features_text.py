@@ -796,3 +796,60 @@ def test_windowed_edits_rerun_only_changed_windows_and_equal_a_full_recompute(
     assert len(forwards) - n_run == len(windows)  # the reference ran every window
     holding = [w for w in windows if w[0] <= where < w[2]]
     assert n_run == len(holding) < len(windows)
+
+
+# -- on CUDA -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_tf32():
+    """float32 on CUDA in full precision for the test: TF32 rounds matmul and cuDNN
+    convolution inputs to 10 mantissa bits (~1e-3 relative); without it the GPU differs from
+    the CPU by summation order only. (Plain save/restore: pytest's monkeypatch cannot undo
+    torch's computed backend attributes.)"""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.usefixtures("no_tf32")
+@pytest.mark.parametrize("where", [1, 20, 39])
+def test_cuda_edit_reuses_the_prefix_and_equals_a_full_pass_and_the_cpu(
+    tiny: Path, where
+):
+    lines = _clip()
+    edited = list(lines)
+    edited[where] = "A dragon lands on the roof"
+    extractor = TextFeatureExtractor(tiny, dtype=torch.float32, device="cuda")
+    extractor.extract(lines)
+    assert extractor._model.config._attn_implementation == text_module.prefix_attention.NAME
+    assert next(extractor._model.parameters()).device.type == "cuda"
+    run = _tokens_run(extractor)
+    resumed = extractor.extract(edited)
+    full = TextFeatureExtractor(tiny, dtype=torch.float32, device="cuda", reuse_prefix=False)
+    fresh = full.extract(edited)
+    on_cpu = TextFeatureExtractor(tiny, dtype=torch.float32).extract(edited)
+    n_tokens = len(AutoTokenizer.from_pretrained(tiny)(build_prompt(edited)[0])["input_ids"])
+    assert len(run) == 1
+    assert run[0] < n_tokens  # only the suffix ran, on the cached keys and values
+    np.testing.assert_allclose(resumed, fresh, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(fresh, on_cpu, atol=1e-4, rtol=0)
+    assert np.abs(on_cpu).max() > 0.1  # the tolerance is small against the features
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_float16_resume_is_close_to_a_float32_full_pass(tiny: Path):
+    # The published text dtype: half precision on the GPU, features accumulated in float32.
+    lines = _clip()
+    edited = list(lines)
+    edited[25] = "A dragon lands on the roof"
+    extractor = TextFeatureExtractor(tiny, dtype=torch.float16, device="cuda")
+    extractor.extract(lines)
+    assert extractor._model.dtype == torch.float16
+    resumed = extractor.extract(edited)
+    assert resumed.dtype == np.float32
+    reference = TextFeatureExtractor(tiny, dtype=torch.float32).extract(edited)
+    scale = np.abs(reference).max()
+    np.testing.assert_allclose(resumed, reference, atol=2e-2 * scale, rtol=0)

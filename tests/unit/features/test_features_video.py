@@ -542,3 +542,39 @@ def test_frame_normaliser_normalises_each_frame_once_and_lets_it_go():
     # Frames 0, 2 and 4 were converted in the window that first held them, never again.
     assert converted == [{0, 2}, {4}, {6}, {10, 12, 14, 16}]
     assert normaliser._cache == {}  # nothing held once the last window that needs it is out
+
+
+# -- on CUDA -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_tf32():
+    """float32 on CUDA in full precision for the test: TF32 rounds matmul and cuDNN
+    convolution inputs to 10 mantissa bits (~1e-3 relative); without it the GPU differs from
+    the CPU by summation order only. (Plain save/restore: pytest's monkeypatch cannot undo
+    torch's computed backend attributes.)"""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.usefixtures("no_tf32")
+def test_cuda_demo_extractor_gives_the_cpu_features(clip, tmp_path):
+    from vibe_widgets.engine.demo.variant import write_demo_variant
+
+    # TF32 off (no_tf32; cuDNN would use it for the tubelet convolution): float32 on CUDA
+    # differs from the CPU by summation order only.
+    folder = write_demo_variant(tmp_path / "demo", fitted=False) / "video_extractor"
+    n_tr, tr = 8, 1.0
+    settings = {"chunk_length_seconds": 4, "dtype": torch.float32, "batch_size": 3}
+    on_cpu = VideoFeatureExtractor(folder, **settings).extract(clip, n_tr, tr)
+    extractor = VideoFeatureExtractor(folder, device="cuda", **settings)
+    on_gpu = extractor.extract(clip, n_tr, tr)
+    assert next(extractor.load().parameters()).device.type == "cuda"
+    assert on_gpu.dtype == np.float32
+    assert on_gpu.shape == on_cpu.shape
+    scale = np.abs(on_cpu).max()
+    assert np.abs(np.diff(on_cpu, axis=0)).max() > 1e-2 * scale  # TRs really differ
+    np.testing.assert_allclose(on_gpu, on_cpu, atol=1e-4 * scale, rtol=0)

@@ -97,3 +97,79 @@ def test_not_installed_on_sliding_window_or_eager_models(tmp_path: Path):
     sliding = AutoModelForCausalLM.from_pretrained(folder)
     sliding.config.layer_types = ["sliding_attention"] * len(sliding.config.layer_types)
     assert not prefix_attention.install(sliding)
+
+
+# -- on CUDA: the lower-right causal bias path (SDPA kernels), not the CPU flash merge -------
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.fixture
+def no_tf32():
+    """float32 on CUDA in full precision for the test: TF32 rounds matmul and cuDNN
+    convolution inputs to 10 mantissa bits (~1e-3 relative); without it the GPU differs from
+    the CPU by summation order only. (Plain save/restore: pytest's monkeypatch cannot undo
+    torch's computed backend attributes.)"""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+@needs_cuda
+@pytest.mark.usefixtures("no_tf32")
+@pytest.mark.parametrize(
+    ("q", "k", "heads", "kv_heads"),
+    [(7, 30, 4, 4), (1, 50, 4, 2), (64, 64, 2, 1), (33, 200, 6, 3), (200, 201, 2, 2),
+     (128, 1024, 8, 2)],
+)  # fmt: skip
+def test_cuda_equals_the_masked_computation_in_float32(q, k, heads, kv_heads):
+    gen = torch.Generator().manual_seed(q * 1000 + k)
+    query = torch.randn(1, heads, q, 64, generator=gen)
+    key = torch.randn(1, kv_heads, k, 64, generator=gen) * 2
+    value = torch.randn(1, kv_heads, k, 64, generator=gen)
+    module = SimpleNamespace(num_key_value_groups=heads // kv_heads)
+    expected = _masked_reference(query, key, value, heads // kv_heads)  # on the CPU
+    got, _ = prefix_causal_attention(module, query.cuda(), key.cuda(), value.cuda(), None)
+    assert got.device.type == "cuda"
+    assert got.dtype == torch.float32
+    assert got.shape == (1, q, heads, 64)
+    torch.testing.assert_close(got.cpu(), expected, atol=1e-5, rtol=1e-4)
+
+
+@needs_cuda
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_cuda_half_precision_stays_half_and_close(dtype):
+    # float16 is the published text dtype; on CUDA SDPA runs it on the flash/efficient kernels.
+    gen = torch.Generator().manual_seed(5)
+    query = torch.randn(1, 8, 96, 128, generator=gen)
+    key = torch.randn(1, 2, 700, 128, generator=gen)
+    value = torch.randn(1, 2, 700, 128, generator=gen)
+    module = SimpleNamespace(num_key_value_groups=4)
+    got, _ = prefix_causal_attention(
+        module, query.to("cuda", dtype), key.to("cuda", dtype), value.to("cuda", dtype), None
+    )
+    assert got.dtype == dtype
+    expected = _masked_reference(query, key, value, 4)
+    # Rounding of the inputs and output only: about 2**-8 (bfloat16) of values of size ~1.
+    atol = 2e-2 if dtype == torch.bfloat16 else 3e-3
+    torch.testing.assert_close(got.float().cpu(), expected, atol=atol, rtol=0)
+
+
+@needs_cuda
+@pytest.mark.usefixtures("no_tf32")
+def test_cuda_resume_after_a_cached_prefix_equals_one_pass(tmp_path: Path):
+    folder = build_tiny_text_extractor(tmp_path / "tiny", seed=1)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).cuda().eval()
+    assert prefix_attention.install(model)
+    ids = torch.randint(0, 200, (1, 300), generator=torch.Generator().manual_seed(2)).cuda()
+    with torch.inference_mode():
+        one_pass = model(input_ids=ids, output_hidden_states=True).hidden_states[-1]
+        first = model(input_ids=ids[:, :170], use_cache=True)
+        resumed = model(
+            input_ids=ids[:, 170:],
+            attention_mask=torch.ones(1, 300, dtype=torch.long, device="cuda"),
+            cache=first.cache if hasattr(first, "cache") else first.past_key_values,
+            output_hidden_states=True,
+        ).hidden_states[-1]
+    torch.testing.assert_close(resumed, one_pass[:, 170:], atol=1e-4, rtol=1e-4)
