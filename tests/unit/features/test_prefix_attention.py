@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -166,10 +167,14 @@ def test_cuda_resume_after_a_cached_prefix_equals_one_pass(tmp_path: Path):
     with torch.inference_mode():
         one_pass = model(input_ids=ids, output_hidden_states=True).hidden_states[-1]
         first = model(input_ids=ids[:, :170], use_cache=True)
+        # transformers 5.x renamed past_key_values to cache (from some 5.x release on).
+        params = inspect.signature(model.forward).parameters
+        name = "cache" if "cache" in params else "past_key_values"
+        assert getattr(first, name) is not None
         resumed = model(
             input_ids=ids[:, 170:],
             attention_mask=torch.ones(1, 300, dtype=torch.long, device="cuda"),
-            cache=first.cache if hasattr(first, "cache") else first.past_key_values,
             output_hidden_states=True,
+            **{name: getattr(first, name)},
         ).hidden_states[-1]
     torch.testing.assert_close(resumed, one_pass[:, 170:], atol=1e-4, rtol=1e-4)
