@@ -380,6 +380,8 @@ def test_hidden_states_follow_the_transformers_4x_convention(tiny_model):
         selected = model(
             pixel_values_videos=pixels, skip_predictor=True, output_hidden_states=[-3, -2, -1]
         )
+    if any(h is None for h in selected.hidden_states[-3:]):
+        return  # a release that ignores the list (5.17): the extractor asks for all instead
     for a, b in zip(_hidden_states_4x_convention(selected, model)[-3:], hidden[-3:], strict=True):
         torch.testing.assert_close(a, b)
 
@@ -456,6 +458,32 @@ def test_extract_dtype_and_unload(tiny_model, clip):
     float32.unload()
     assert not float32.loaded
     np.testing.assert_array_equal(float32.extract(clip, 5, 1.0), a)  # reloads on demand
+
+
+def test_extract_when_transformers_ignores_a_list_of_hidden_states(tiny_model, clip):
+    # transformers 5.17 accepts output_hidden_states=[-3, -2, -1] but returns None for every
+    # entry (5.24 fills them in): the extractor must then ask for all states, once.
+    extractor = VideoFeatureExtractor(tiny_model, chunk_length_seconds=4, dtype=torch.float32)
+    expected = extractor.extract(clip, 5, 1.0)
+    model = extractor.load()
+    real_forward, requests = model.forward, []
+
+    def forward_like_517(*args, output_hidden_states=None, **kwargs):
+        requests.append(output_hidden_states)
+        out = real_forward(*args, output_hidden_states=bool(output_hidden_states), **kwargs)
+        if isinstance(output_hidden_states, list):
+            out.hidden_states = tuple(None for _ in out.hidden_states)
+        return out
+
+    model.forward = forward_like_517
+    fresh = VideoFeatureExtractor(
+        tiny_model, chunk_length_seconds=4, dtype=torch.float32, batch_size=2
+    )
+    fresh._model = model
+    np.testing.assert_array_equal(fresh.extract(clip, 5, 1.0), expected)
+    assert isinstance(requests[0], list)
+    assert requests[1:] == [True] * (len(requests) - 1)
+    assert len(requests) > 2  # several batches: the list was tried once, not per batch
 
 
 def test_extract_bad_inputs(tiny_model, clip, tmp_path, monkeypatch):

@@ -80,11 +80,15 @@ def test_install_on_a_causal_lm_and_resume_equals_one_pass(tmp_path: Path):
         assert model.config._attn_implementation == prefix_attention.NAME
         one_pass = model(input_ids=ids, output_hidden_states=True).hidden_states[-1]
         first = model(input_ids=ids[:, :90], use_cache=True)
+        # transformers 5.x renamed past_key_values to cache (from some 5.x release on); an
+        # older release silently ignores cache=, so pass the name this one takes.
+        params = inspect.signature(model.forward).parameters
+        name = "cache" if "cache" in params else "past_key_values"
         resumed = model(
             input_ids=ids[:, 90:],
             attention_mask=torch.ones(1, 120, dtype=torch.long),
-            cache=first.cache if hasattr(first, "cache") else first.past_key_values,
             output_hidden_states=True,
+            **{name: getattr(first, name)},
         ).hidden_states[-1]
     torch.testing.assert_close(one_pass, before, atol=0, rtol=0)  # no cache: the same kernel
     torch.testing.assert_close(resumed, one_pass[:, 90:], atol=1e-5, rtol=0)

@@ -170,6 +170,8 @@ class VideoFeatureExtractor:
         self.device = torch.device(device)
         self.local_files_only = local_files_only
         self._model: torch.nn.Module | None = None
+        # False once this transformers release turned out to ignore a list of indices.
+        self._selects_hidden_states = True
 
     # -- model -----------------------------------------------------------------------------
 
@@ -360,13 +362,16 @@ class VideoFeatureExtractor:
         """
         model = self.load()
         n = self.num_last_hidden_states
-        # Asking for the last n only lets transformers 5.x skip storing the others; 4.x
-        # returns them all, and the last n are the same entries in both.
-        outputs = model(
-            pixel_values_videos=pixels.to(self.device),
-            skip_predictor=True,
-            output_hidden_states=list(range(-n, 0)),
-        )
+        inputs = {"pixel_values_videos": pixels.to(self.device), "skip_predictor": True}
+        # Asking for the last n only lets recent transformers skip storing the others; 4.x
+        # returns them all, and the last n are the same entries in both. Some 5.x releases
+        # (5.17) take the list but return None for every entry: then ask for all of them.
+        if self._selects_hidden_states:
+            outputs = model(**inputs, output_hidden_states=list(range(-n, 0)))
+            if any(h is None for h in outputs.hidden_states[-n:]):
+                self._selects_hidden_states = False
+        if not self._selects_hidden_states:
+            outputs = model(**inputs, output_hidden_states=True)
         hidden = _hidden_states_4x_convention(outputs, model)[-n:]
         mean = torch.stack([h.to(torch.float32) for h in hidden]).mean(0)
         grid = model.config.crop_size // _patch(model.config)
