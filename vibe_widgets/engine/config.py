@@ -104,7 +104,7 @@ class VIBEConfig:
     video_extractor_pool_size: int = 2
     video_extractor_dtype: torch.dtype = dataclasses.field(default=torch.bfloat16, **_NOT_COMPARED)
     video_extractor_num_last_hidden_states: int = 3
-    video_extractor_chunk_length_seconds: int = 16
+    video_extractor_chunk_length_seconds: float = 16
     video_extractor_batch_size: int = dataclasses.field(default=8, **_NOT_COMPARED)
     audio_extractor_last_layer_index: int = 2
     audio_extractor_batch_size: int = dataclasses.field(default=32, **_NOT_COMPARED)

@@ -61,9 +61,32 @@ def test_fitted_demo_tracks_the_simulated_drives_of_the_held_out_sample_clip(fol
     sim = simulate_responses(clip.video_path, clip.transcripts, seed=10_000)
     score = evaluate(model, feats.features, sim.fmri)
     driven = parcel_weights().sum(axis=0) > 0
-    assert np.nanmean(score.r[driven]) > 0.25  # 0.342 when fitted; noise ceiling ~0.67
-    assert score.network_means["SomMot"] > 0.35  # the audio envelope drive transfers best
+    # Measured with the shipped weights: driven 0.394 (noise ceiling ~0.67), Vis 0.403,
+    # SomMot 0.337, Default 0.231; the thresholds leave room for other library versions.
+    assert np.nanmean(score.r[driven]) > 0.3
+    assert score.network_means["Vis"] > 0.3
+    assert score.network_means["SomMot"] > 0.25
+    assert score.network_means["Default"] > 0.15
     assert abs(np.nanmean(score.r[~driven])) < 0.1  # pure-noise parcels stay unpredictable
+
+
+def test_explorer_path_shows_vis_following_the_sample_clips_visual_change_5_s_later(folder):
+    # What the Explorer plots: vw.encode on the sample clip, then the Vis network's mean.
+    # It must follow the clip's HRF-convolved visual change, and against the raw change it
+    # must peak 3-4 TRs (4.5-6 s) later, as a haemodynamic response does.
+    from vibe_widgets.engine.demo.simulate import stimulus_measures
+
+    clip = vw.sample_clip()
+    model = vw.get_encoding_model(vw.MODEL_ID, subject=1, model_variant=folder, device="cpu")
+    responses = vw.encode(model, clip.transcripts, video_path=clip.video_path, show_progress=False)
+    vis = responses.numpy()[:, vw.load_atlas().networks == "Vis"].mean(axis=1)
+    convolved = stimulus_measures(clip.video_path, clip.transcripts)["visual_change"]
+    raw = stimulus_measures(clip.video_path, clip.transcripts, convolve=False)["visual_change"]
+    assert np.corrcoef(vis, convolved)[0, 1] > 0.5  # 0.61 with the shipped weights
+    n = len(raw)
+    by_lag = [np.corrcoef(raw[: n - lag], vis[lag:])[0, 1] for lag in range(7)]
+    assert int(np.argmax(by_lag)) in (3, 4), by_lag  # lag 3: 0.43, lag 0: 0.03
+    assert max(by_lag[3:5]) > 0.35
 
 
 
@@ -87,8 +110,8 @@ def test_demo_video_extractor_has_motion_filters_that_ignore_a_still_picture(fol
 
 def test_fitted_demo_visual_network_follows_visual_change_on_unseen_clips(folder, tmp_path):
     # Clips drawn like the training ones, with seeds the fit never used (it used 1000-1107).
-    # The tracking is weak (r about 0.15 here, 0.24 per parcel on the fit's test clips; see
-    # the model card), so the check is against every other pairing of drives and clips.
+    # r is 0.75 here with the shipped weights (0.34-0.93 per clip); each control pairs the
+    # same predictions with the drives of other clips.
     from vibe_widgets.engine.demo.clips import write_training_clip
     from vibe_widgets.engine.demo.simulate import stimulus_measures
 
@@ -107,5 +130,43 @@ def test_fitted_demo_visual_network_follows_visual_change_on_unseen_clips(folder
     controls = [
         np.corrcoef(np.concatenate(drive[k:] + drive[:k]), pred)[0, 1] for k in range(1, 8)
     ]
-    assert r > 0.1, r
-    assert r > max(controls), (r, controls)
+    assert r > 0.5, r
+    assert r > max(controls) + 0.3, (r, controls)
+
+
+def test_demo_video_features_say_linearly_how_much_the_picture_changed(folder, tmp_path):
+    # The motion-energy units (layer 0's opposite-sign MLP pairs) are what make the pooled
+    # features carry the *amount* of change: signed motion channels average out over
+    # patches. A ridge readout fitted on some clips must follow the visual change of others
+    # (with the energy units, r is about 0.8 on the fit's clips; without, about 0.3).
+    from vibe_widgets.engine.demo.clips import write_training_clip
+    from vibe_widgets.engine.demo.simulate import stimulus_measures
+
+    model = vw.get_encoding_model(vw.MODEL_ID, subject=1, model_variant=folder, device="cpu")
+    features, change = [], []
+    for seed in range(7101, 7111):
+        path = tmp_path / f"clip-{seed}.mp4"
+        transcripts = write_training_clip(path, n_tr=30, seed=seed)
+        extracted = model.extract_features(transcripts, path, show_progress=False)
+        features.append(extracted.features["video"])
+        change.append(stimulus_measures(path, transcripts, convolve=False)["visual_change"])
+
+    def zscore(x, mean, std):
+        return (x - mean) / std
+
+    train_x, train_y = np.concatenate(features[:7]), np.concatenate(change[:7])
+    mean, std = train_x.mean(axis=0), train_x.std(axis=0) + 1e-6
+    x = zscore(train_x, mean, std)
+    y = zscore(train_y, train_y.mean(), train_y.std())
+    weights = np.linalg.solve(x.T @ x + 0.1 * len(x) * np.eye(x.shape[1]), x.T @ y)
+    predicted = zscore(np.concatenate(features[7:]), mean, std) @ weights
+    r = np.corrcoef(predicted, np.concatenate(change[7:]))[0, 1]
+    assert r > 0.5, r
+
+
+def test_motion_energy_needs_the_motion_filters(tmp_path):
+    from vibe_widgets.engine.demo.video_model import build_tiny_video_extractor
+
+    with pytest.raises(vw.InvalidParameterError, match="motion_energy=True needs motion_filters"):
+        build_tiny_video_extractor(tmp_path / "v", motion_energy=True)
+    assert not (tmp_path / "v").exists()  # refused before anything was written

@@ -44,7 +44,7 @@ DEMO_LABEL = "demo: fitted to simulated responses"
 UNTRAINED_DEMO_LABEL = "demo: untrained weights"
 """Label of a demo folder with a random network (what the fitting script starts from)."""
 # Bump when anything generated changes: a new folder is made instead of reusing the old one.
-_DEMO_VERSION = "2"
+_DEMO_VERSION = "3"
 _EXTRACTORS = ("text_extractor", "audio_extractor", "video_extractor")
 _SEED = 20250723
 # Key of the package's own block in config.json; VIBEConfig ignores unknown keys.
@@ -72,6 +72,11 @@ def demo_config() -> VIBEConfig:
         video_extractor="./video_extractor",
         video_extractor_feature_size=32,
         video_extractor_dtype=torch.float32,
+        # 16 frames over 3.2 s (0.2 s apart; the published pipeline takes 64 over 16 s). A
+        # tubelet's motion filters see a cut only between its own two frames; with 0.25 s
+        # spacing every TR onset fell between two tubelets, so a cut at a TR onset (the
+        # sample clip's scene changes) never reached them. At 0.2 s it falls inside one.
+        video_extractor_chunk_length_seconds=3.2,
         audio_extractor="./audio_extractor",
         audio_extractor_feature_size=64,
     )
@@ -180,6 +185,7 @@ def write_demo_variant(folder: str | os.PathLike, *, fitted: bool = True) -> Pat
         crop_size=32,
         frames_per_clip=16,
         motion_filters=True,
+        motion_energy=True,
     )
     shipped = _fitted_files() if fitted else None
     block = {"kind": "demo", "version": _DEMO_VERSION, "seed": _SEED}

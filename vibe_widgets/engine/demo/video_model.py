@@ -22,6 +22,7 @@ def build_tiny_video_extractor(
     frames_per_clip: int = 16,
     patch_size: int = 8,
     motion_filters: bool = False,
+    motion_energy: bool = False,
 ) -> Path:
     """Write a small ``VJEPA2Model`` with seeded random weights, loadable offline.
 
@@ -51,6 +52,13 @@ def build_tiny_video_extractor(
         frame's weights are minus the first's, times 3). A V-JEPA 2 trained on video
         responds to motion; random filters barely do, so without this the tokens say
         little about how much the picture changed. Still seeded and deterministic.
+    motion_energy : bool
+        With ``motion_filters``: half of the first layer's MLP units become "complex cells",
+        pairs that read one random direction of the motion channels with opposite signs, so
+        that GELU(a) + GELU(-a) ~ |a| adds the motion *energy* to the tokens (the motion
+        energy model of visual cortex, which video-trained networks also learn). The signed
+        motion channels average out when tokens are pooled; their energy does not, so the
+        pooled features then say linearly how much the picture changed.
 
     Returns
     -------
@@ -67,6 +75,8 @@ def build_tiny_video_extractor(
         raise InvalidParameterError(
             f"crop_size ({crop_size!r}) must be a positive multiple of patch_size ({patch_size!r})."
         )
+    if motion_energy and not motion_filters:
+        raise InvalidParameterError("motion_energy=True needs motion_filters=True.")
     if frames_per_clip < 2 or frames_per_clip % 2:
         raise InvalidParameterError(f"frames_per_clip must be even, got {frames_per_clip!r}.")
     config = VJEPA2Config(
@@ -94,7 +104,35 @@ def build_tiny_video_extractor(
             half = weight.shape[0] // 2
             weight[:half, :, 1] = -weight[:half, :, 0]
             weight[:half] *= 3.0
+            if motion_energy:
+                _add_motion_energy_units(model, n_motion=half, seed=seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     return folder
+
+
+def _add_motion_energy_units(model: torch.nn.Module, *, n_motion: int, seed: int) -> None:
+    """Turn half of layer 0's MLP units into opposite-sign pairs over the motion channels.
+
+    The tubelet filters write the motion signal into residual channels ``[0, n_motion)``.
+    Unit pair ``(2i, 2i+1)`` reads ``+u_i`` and ``-u_i`` of them (|u_i| = 3, so that after
+    the LayerNorm |u_i . x| is often above 1, where GELU(a) + GELU(-a) ~ |a|), with no bias,
+    and both write the same random column ``r_i``: the residual stream gains
+    ``sum_i r_i |u_i . x|``. The other units stay random.
+    """
+    mlp = model.encoder.layer[0].mlp
+    hidden = model.config.hidden_size
+    n_pairs = mlp.fc1.out_features // 4
+    generator = torch.Generator().manual_seed(seed + 1)
+    directions = torch.randn(n_pairs, n_motion, generator=generator)
+    directions *= 3.0 / directions.norm(dim=1, keepdim=True)
+    columns = torch.randn(hidden, n_pairs, generator=generator) / n_pairs**0.5
+    with torch.no_grad():
+        reads = torch.zeros(2 * n_pairs, hidden)
+        reads[0::2, :n_motion] = directions
+        reads[1::2, :n_motion] = -directions
+        mlp.fc1.weight[: 2 * n_pairs] = reads
+        mlp.fc1.bias[: 2 * n_pairs] = 0.0
+        mlp.fc2.weight[:, 0 : 2 * n_pairs : 2] = columns
+        mlp.fc2.weight[:, 1 : 2 * n_pairs : 2] = columns
