@@ -271,6 +271,23 @@ def run_text(ctx: dict) -> list[dict]:
     check = extractor.extract(lines)  # resumed, against the full pass of the same lines
     edit_error = float(np.max(np.abs(check - full_out)))
     scale = float(np.max(np.abs(full_out)))
+    # Read before the float32 reference below changes both.
+    half_peak, half_dtype = peak_gib(device), str(extractor.compute_dtype).removeprefix("torch.")
+    precision = {}
+    if ctx.get("fp32_reference") and extractor.compute_dtype != torch.float32:
+        # What the half-precision pass costs by itself: the same (half-valued) weights run in
+        # float32, against which the full and the resumed half passes are both compared.
+        extractor.reuse_prefix = False
+        extractor._model.to(torch.float32)
+        extractor.dtype = torch.float32
+        reference = extractor.extract(lines)
+        precision = {
+            "full_half_vs_fp32_max": float(np.max(np.abs(full_out - reference))),
+            "full_half_vs_fp32_mean": float(np.mean(np.abs(full_out - reference))),
+            "resumed_half_vs_fp32_max": float(np.max(np.abs(check - reference))),
+            "resumed_half_vs_fp32_mean": float(np.mean(np.abs(check - reference))),
+            "resumed_vs_full_mean": float(np.mean(np.abs(check - full_out))),
+        }
     est_tokens = int(ctx["estimate_text_tokens"])
     estimate = estimate_for(ctx["resources"], "text")
     # The estimate's activations are linear in tokens: rescale them to the tokens seen here.
@@ -286,7 +303,8 @@ def run_text(ctx: dict) -> list[dict]:
         cold_seconds=cold,
         build_s=log.get("build_s"),
         parameters=log.get("parameters"),
-        dtype=str(extractor.compute_dtype).removeprefix("torch."),
+        dtype=half_dtype,
+        peak_gib=half_peak,
         weights_gib=weights,
         tokens=tokens,
         estimate_tokens=est_tokens,
@@ -304,6 +322,8 @@ def run_text(ctx: dict) -> list[dict]:
         full_over_edit=full / edit,
         max_abs_diff_resumed_vs_full=edit_error,
         feature_max_abs=scale,
+        peak_gib=half_peak,
+        **precision,
     )
     extractor.unload()
     return [row, edit_row]
@@ -459,6 +479,9 @@ def print_report(report: dict) -> None:
         if "full_over_edit" in r:
             note.append(f"full/edit = {r['full_over_edit']:.1f}x, "
                         f"max|diff| {r['max_abs_diff_resumed_vs_full']:.1e}")  # fmt: skip
+        if "full_half_vs_fp32_max" in r:
+            note.append(f"vs float32: full {r['full_half_vs_fp32_max']:.1e}, "
+                        f"resumed {r['resumed_half_vs_fp32_max']:.1e} max")  # fmt: skip
         if "tokens" in r:
             note.append(f"{r['tokens']} tokens (estimate assumes {r['estimate_tokens']}), "
                         f"{r['s_per_1k_tokens']:.3f} s/1k tokens, {r['attention']}")  # fmt: skip
@@ -490,6 +513,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--stages", default="text,audio,video,vibe")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument(
+        "--fp32-reference",
+        action="store_true",
+        help="also run the text model in float32 to size the half-precision error",
+    )
     args = parser.parse_args(argv)
     device = resolve(args.device, args.quick)
     if device is None:
@@ -529,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
                 predictor_transformer_num_heads=2,
                 predictor_transformer_num_layers=1,
                 video_extractor_batch_size=4,
+                # bfloat16 runs on a CPU too: --fp32-reference then has a half pass to size.
+                text_extractor_dtype=torch.bfloat16 if args.fp32_reference else torch.float16,
             )
         else:
             config = VIBEConfig()  # the published defaults: the extractors named by hub id
@@ -545,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
             "resources": resources,
             "estimate_text_tokens": int(text_note.split()[0]),
             "vibe_long_n_tr": 40 if quick else 400,
+            "fp32_reference": args.fp32_reference,
         }
         runners = {"text": run_text, "audio": run_audio, "video": run_video, "vibe": run_vibe}
         results: list[dict] = []
