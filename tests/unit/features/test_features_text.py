@@ -262,6 +262,37 @@ def test_pool_matches_reference_on_random_inputs(n_tokens, n_tr, d, seed):
             assert not got[i].any()
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    n_tokens=st.integers(0, 40),
+    n_tr=st.integers(0, 6),
+    d=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_pool_on_device_equals_the_host_pool(n_tokens, n_tr, d, seed):
+    # The accelerator path (float64 index_add on the tensor's device) is plain torch, so it
+    # runs on a CPU tensor here; on a GPU the CUDA test below runs it there.
+    from vibe_widgets.engine.features.text import _pool_on_device
+
+    rng = np.random.default_rng(seed)
+    hidden = rng.standard_normal((n_tokens, d)).astype(np.float32) * 10
+    assignment = rng.integers(-1, n_tr, n_tokens) if n_tr else np.full(n_tokens, -1)
+    got = _pool_on_device(torch.from_numpy(hidden), assignment, n_tr)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, pool_by_tr(hidden, assignment, n_tr), rtol=1e-7, atol=0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_pool_by_tr_pools_on_the_gpu_and_equals_the_host_pool():
+    rng = np.random.default_rng(0)
+    hidden = rng.standard_normal((5000, 64)).astype(np.float32)
+    assignment = np.sort(rng.integers(-1, 300, 5000))
+    got = pool_by_tr(torch.from_numpy(hidden).cuda(), assignment, 300)
+    np.testing.assert_allclose(got, pool_by_tr(hidden, assignment, 300), rtol=1e-6, atol=0)
+    with pytest.raises(InvalidParameterError):
+        pool_by_tr(torch.zeros((2, 3), device="cuda"), [0], 3)
+
+
 def test_pool_accepts_torch_tensors_and_rejects_bad_indices():
     hidden = torch.arange(12, dtype=torch.bfloat16).reshape(4, 3)
     got = pool_by_tr(hidden, [1, 1, -1, 0], 3)
