@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import open_offline
+from conftest import open_offline, seek_time
 from playwright.sync_api import BrowserContext, Page, expect
 
 import vibe_widgets as vw
@@ -44,4 +44,11 @@ def test_scrubbing_the_video_moves_every_view(page: Page, artifacts_dir: Path):
     assert len(cursors) >= 4
     assert set(cursors) == {"12"}
     expect(page.get_by_text("Model: demo: fitted to simulated responses")).to_be_visible()
+    # The seek has finished and its frame is decoded, so the picture shows TR 12, not the
+    # frame from before the seek (the screenshot once showed TR 0 at TR 12).
+    page.wait_for_function(
+        "t => { const v = document.querySelector('.vw-video');"
+        " return !v.seeking && v.readyState >= 2 && Math.abs(v.currentTime - t) < 0.005; }",
+        arg=seek_time(12),
+    )
     page.screenshot(path=str(artifacts_dir / "explorer_html.png"), full_page=True)
