@@ -1,8 +1,9 @@
-"""Shared test set-up: an isolated cache per test session, synthetic media helpers."""
+"""Shared test set-up: an isolated cache per test session, full float32 on CUDA."""
 
 from __future__ import annotations
 
 import pytest
+import torch
 
 
 @pytest.fixture(autouse=True)
@@ -12,3 +13,15 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     root = tmp_path_factory.getbasetemp() / "vibe-cache"
     monkeypatch.setenv("VIBE_WIDGETS_CACHE", str(root))
     return root
+
+
+@pytest.fixture
+def no_tf32():
+    """float32 on CUDA in full precision for the test: TF32 rounds matmul and cuDNN
+    convolution inputs to 10 mantissa bits (~1e-3 relative); without it the GPU differs from
+    the CPU by summation order only. (Plain save/restore: pytest's monkeypatch cannot undo
+    torch's computed backend attributes.)"""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved

@@ -832,18 +832,6 @@ def test_windowed_edits_rerun_only_changed_windows_and_equal_a_full_recompute(
 # -- on CUDA -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def no_tf32():
-    """float32 on CUDA in full precision for the test: TF32 rounds matmul and cuDNN
-    convolution inputs to 10 mantissa bits (~1e-3 relative); without it the GPU differs from
-    the CPU by summation order only. (Plain save/restore: pytest's monkeypatch cannot undo
-    torch's computed backend attributes.)"""
-    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    yield
-    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
-
-
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.usefixtures("no_tf32")
 @pytest.mark.parametrize("where", [1, 20, 39])

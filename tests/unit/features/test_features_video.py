@@ -575,18 +575,6 @@ def test_frame_normaliser_normalises_each_frame_once_and_lets_it_go():
 # -- on CUDA -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def no_tf32():
-    """float32 on CUDA in full precision for the test: TF32 rounds matmul and cuDNN
-    convolution inputs to 10 mantissa bits (~1e-3 relative); without it the GPU differs from
-    the CPU by summation order only. (Plain save/restore: pytest's monkeypatch cannot undo
-    torch's computed backend attributes.)"""
-    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    yield
-    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
-
-
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.usefixtures("no_tf32")
 def test_cuda_demo_extractor_gives_the_cpu_features(clip, tmp_path):
