@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 import anywidget
@@ -17,7 +19,7 @@ import traitlets
 from vibe_widgets.errors import InvalidParameterError, VibeError
 from vibe_widgets.widgets._assets import read_static
 
-__all__ = ["BundledWidget", "TraitParameterError", "as_trait_error"]
+__all__ = ["BundledWidget", "TraitParameterError", "as_trait_error", "figure_path"]
 
 
 class TraitParameterError(InvalidParameterError, traitlets.TraitError):
@@ -127,3 +129,36 @@ class BundledWidget(anywidget.AnyWidget):
     @property
     def _css(self) -> str:
         return read_static(f"{self._bundle}.css")
+
+    def _html_title(self) -> str:
+        """The page title `to_html` uses when none is given."""
+        return f"vibe-widgets: {type(self).__name__}"
+
+    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
+        """Write a self-contained offline HTML page of this view (no kernel, no CDN).
+
+        Parameters
+        ----------
+        path : str or Path
+            Output file (``.html``).
+        title : str, optional
+            Page title; a default that names the view otherwise.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
+        from vibe_widgets.widgets.html_export import export_html
+
+        return export_html([self], path, title=title or self._html_title())
+
+
+def figure_path(path: str | os.PathLike, fmt: str) -> Path:
+    """The output path of a ``to_png``/``to_svg`` call, refused unless it ends in ``.fmt``."""
+    out = Path(path).expanduser()
+    if out.suffix.lower() != f".{fmt}":
+        raise InvalidParameterError(
+            f"to_{fmt} writes {fmt.upper()}: give a path ending in .{fmt}, got '{out}'."
+        )
+    return out

@@ -16,7 +16,7 @@ from vibe_widgets.errors import InvalidParameterError
 from vibe_widgets.figures.colors import COLD_HOT_STOPS, auto_vmax, cold_hot_cmap
 from vibe_widgets.figures.glass_brain import plot_glass_brain
 from vibe_widgets.figures.outlines import outlines_json
-from vibe_widgets.widgets._base import BundledWidget
+from vibe_widgets.widgets._base import BundledWidget, figure_path
 from vibe_widgets.widgets._serialize import array_serialization
 
 __all__ = ["COLD_HOT_STOPS", "GlassBrain", "auto_vmax", "cold_hot_cmap"]
@@ -277,11 +277,7 @@ class GlassBrain(BundledWidget):
         height: int,
         dpi: float,
     ) -> Path:
-        out = Path(path).expanduser()
-        if out.suffix.lower() != f".{fmt}":
-            raise InvalidParameterError(
-                f"to_{fmt} writes {fmt.upper()}: give a path ending in .{fmt}, got '{out}'."
-            )
+        out = figure_path(path, fmt)
         plot_glass_brain(
             self.responses,
             self.cursor if tr_index is None else tr_index,
@@ -296,14 +292,5 @@ class GlassBrain(BundledWidget):
         )
         return out
 
-    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
-        """Write a self-contained offline HTML page of this glass brain (no kernel, no CDN).
-
-        Returns
-        -------
-        Path
-            The written file.
-        """
-        from vibe_widgets.widgets.html_export import export_html
-
-        return export_html([self], path, title=title or "vibe-widgets: glass brain")
+    def _html_title(self) -> str:
+        return "vibe-widgets: glass brain"

@@ -15,7 +15,7 @@ from vibe_widgets.engine.timing import DEFAULT_TR, check_tr
 from vibe_widgets.errors import InvalidParameterError
 from vibe_widgets.figures.colors import NETWORK_COLORS
 from vibe_widgets.figures.timecourses import network_means, plot_network_timecourses
-from vibe_widgets.widgets._base import BundledWidget
+from vibe_widgets.widgets._base import BundledWidget, figure_path
 from vibe_widgets.widgets._serialize import array_serialization
 
 __all__ = ["NETWORK_COLORS", "NetworkTimecourse", "network_means"]
@@ -239,11 +239,7 @@ class NetworkTimecourse(BundledWidget):
         return self._save(path, "svg", width, height, dpi)
 
     def _save(self, path: str | os.PathLike, fmt: str, width: int, height: int, dpi: float) -> Path:
-        out = Path(path).expanduser()
-        if out.suffix.lower() != f".{fmt}":
-            raise InvalidParameterError(
-                f"to_{fmt} writes {fmt.upper()}: give a path ending in .{fmt}, got '{out}'."
-            )
+        out = figure_path(path, fmt)
         plot_network_timecourses(
             self.responses,
             tr=self.tr,
@@ -261,14 +257,5 @@ class NetworkTimecourse(BundledWidget):
         )
         return out
 
-    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
-        """Write a self-contained offline HTML page of this plot (no kernel, no CDN).
-
-        Returns
-        -------
-        Path
-            The written file.
-        """
-        from vibe_widgets.widgets.html_export import export_html
-
-        return export_html([self], path, title=title or f"vibe-widgets: {self.title}")
+    def _html_title(self) -> str:
+        return f"vibe-widgets: {self.title}"

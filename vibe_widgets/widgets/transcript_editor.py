@@ -343,14 +343,5 @@ class TranscriptEditor(BundledWidget):
             f"edited={len(self.edited)}, link_id={self.link_id!r}, read_only={self.read_only})"
         )
 
-    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
-        """Write a self-contained offline HTML page of this editor (no kernel, no CDN).
-
-        Returns
-        -------
-        Path
-            The written file.
-        """
-        from vibe_widgets.widgets.html_export import export_html
-
-        return export_html([self], path, title=title or "vibe-widgets: transcript")
+    def _html_title(self) -> str:
+        return "vibe-widgets: transcript"

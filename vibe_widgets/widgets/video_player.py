@@ -145,14 +145,5 @@ class VideoPlayer(BundledWidget):
             f"{self.proxy.size_bytes / 1e6:.2f} MB)"
         )
 
-    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
-        """Write a self-contained offline HTML page of this player (no kernel, no CDN).
-
-        Returns
-        -------
-        Path
-            The written file.
-        """
-        from vibe_widgets.widgets.html_export import export_html
-
-        return export_html([self], path, title=title or f"vibe-widgets: {self.filename}")
+    def _html_title(self) -> str:
+        return f"vibe-widgets: {self.filename}"
