@@ -73,9 +73,10 @@ def demo_config() -> VIBEConfig:
         video_extractor_feature_size=32,
         video_extractor_dtype=torch.float32,
         # 16 frames over 3.2 s (0.2 s apart; the published pipeline takes 64 over 16 s). A
-        # tubelet's motion filters see a cut only between its own two frames; with 0.25 s
-        # spacing every TR onset fell between two tubelets, so a cut at a TR onset (the
-        # sample clip's scene changes) never reached them. At 0.2 s it falls inside one.
+        # tubelet's motion filters see a cut only between its own two frames. With 16 frames
+        # over 16 s, and with 0.25 s spacing (tried), a cut at a TR onset (the sample clip's
+        # scene changes) fell between two tubelets and never reached them; at 0.2 s it falls
+        # inside one.
         video_extractor_chunk_length_seconds=3.2,
         audio_extractor="./audio_extractor",
         audio_extractor_feature_size=64,
