@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +21,11 @@ import torch
 from bench_gpu import (
     PUBLISHED_EXTRACTOR_CONFIGS,
     QUICK_CONFIGS,
+    median,
     random_weights,
     sync,
     text_folder,
+    timed,
 )
 
 from vibe_widgets.engine.demo.clips import _WORDS
@@ -45,14 +46,9 @@ def _lines(n_tr: int) -> list[str]:
 
 
 def _time(fn, device, repeats=3):
-    values = []
-    for _ in range(repeats):
-        sync(device)
-        start = time.perf_counter()
-        out = fn()
-        sync(device)
-        values.append(time.perf_counter() - start)
-    return out, float(np.median(values))
+    """Last output and median seconds of ``repeats`` synchronised calls (bench_gpu's timer)."""
+    runs = [timed(fn, device) for _ in range(repeats)]
+    return runs[-1][0], median([seconds for _, seconds in runs])
 
 
 def main() -> int:
